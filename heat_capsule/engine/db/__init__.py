@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 models, alembic migrations and the DB API."""

@@ -1,0 +1,236 @@
+"""The engine's database API.
+
+One ``Database`` per process. sqlite is the embedded default: SQLAlchemy's
+pool gives each thread its own connection, WAL lets readers run beside a
+writer, and a process-wide lock serialises writers so that 50 concurrent
+creates never meet "database is locked" (sqlite allows one writer at a time
+and its busy handler does not cover every lock upgrade). PostgreSQL needs
+none of that and gets no lock.
+"""
+
+import contextlib
+import os
+import threading
+
+from alembic import command as alembic_command
+from alembic import config as alembic_config
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from heat_capsule.engine.db import models
+
+SORT_KEYS = ('id', 'uuid', 'name', 'status', 'created_at', 'updated_at',
+             'project_id', 'user_id', 'cpu', 'memory')
+
+
+class VolumeNotFound(Exception):
+    def __init__(self, volume_uuid):
+        super().__init__(volume_uuid)
+        self.volume_uuid = volume_uuid
+
+
+class VolumeInUse(Exception):
+    def __init__(self, volume_uuid, capsule_uuid):
+        super().__init__(volume_uuid)
+        self.volume_uuid = volume_uuid
+        self.capsule_uuid = capsule_uuid
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute('PRAGMA journal_mode=WAL')
+    cursor.execute('PRAGMA busy_timeout=30000')
+    cursor.execute('PRAGMA foreign_keys=ON')
+    cursor.execute('PRAGMA synchronous=NORMAL')
+    cursor.close()
+
+
+class Database:
+    def __init__(self, url):
+        self.url = url
+        self.is_sqlite = url.startswith('sqlite')
+        if self.is_sqlite:
+            self.engine = sa.create_engine(
+                url, connect_args={'check_same_thread': False,
+                                   'timeout': 30})
+            sa.event.listen(self.engine, 'connect', _sqlite_pragmas)
+        else:
+            self.engine = sa.create_engine(url, pool_size=10,
+                                           max_overflow=40,
+                                           pool_pre_ping=True)
+        self._sessionmaker = orm.sessionmaker(self.engine,
+                                              expire_on_commit=False)
+        self._write_lock = threading.Lock() if self.is_sqlite else None
+
+    def upgrade(self):
+        """Bring the schema to the newest alembic revision."""
+        cfg = alembic_config.Config()
+        cfg.set_main_option('script_location', os.path.join(
+            os.path.dirname(__file__), 'migrations'))
+        with self.engine.begin() as connection:
+            cfg.attributes['connection'] = connection
+            alembic_command.upgrade(cfg, 'head')
+
+    @contextlib.contextmanager
+    def _reader(self):
+        with self._sessionmaker() as session:
+            yield session
+
+    @contextlib.contextmanager
+    def _writer(self):
+        lock = self._write_lock or contextlib.nullcontext()
+        with lock, self._sessionmaker() as session, session.begin():
+            yield session
+
+    # Capsules ---------------------------------------------------------
+
+    def create_capsule(self, capsule, new_volumes=(), attach_volumes=()):
+        """Store a new capsule, its containers and volume claims at once.
+
+        ``attach_volumes`` are uuids of existing volumes of the capsule's
+        project; each is claimed atomically, so two capsules can never
+        attach the same volume.
+        """
+        with self._writer() as session:
+            for volume_uuid in attach_volumes:
+                claimed = session.execute(
+                    sa.update(models.Volume)
+                    .where(models.Volume.uuid == volume_uuid,
+                           models.Volume.project_id == capsule.project_id,
+                           models.Volume.attached_to.is_(None))
+                    .values(attached_to=capsule.uuid))
+                if claimed.rowcount != 1:
+                    holder = session.scalar(
+                        sa.select(models.Volume.attached_to).where(
+                            models.Volume.uuid == volume_uuid,
+                            models.Volume.project_id == capsule.project_id))
+                    if holder is None:
+                        raise VolumeNotFound(volume_uuid)
+                    raise VolumeInUse(volume_uuid, holder)
+            session.add_all(new_volumes)
+            session.add(capsule)
+        return capsule
+
+    def get_capsule(self, uuid):
+        with self._reader() as session:
+            return session.scalar(sa.select(models.Capsule).where(
+                models.Capsule.uuid == uuid))
+
+    def find_capsules(self, ident, project_id=None, by_uuid=True):
+        """Capsules matching a uuid (or else a name) in a project.
+
+        ``project_id=None`` searches every project (admins).
+        """
+        column = models.Capsule.uuid if by_uuid else models.Capsule.name
+        query = sa.select(models.Capsule).where(column == ident)
+        if project_id is not None:
+            query = query.where(models.Capsule.project_id == project_id)
+        with self._reader() as session:
+            return list(session.scalars(query.limit(2)))
+
+    def list_capsules(self, project_id=None, limit=1000, marker=None,
+                      sort_key='id', sort_dir='asc'):
+        """One page of capsules, ordered by sort_key then id.
+
+        ``marker`` is the capsule the previous page ended with.
+        """
+        column = getattr(models.Capsule, sort_key)
+        if sort_key in ('name', 'updated_at'):
+            column = sa.func.coalesce(
+                column, '' if sort_key == 'name' else
+                sa.literal('1970-01-01 00:00:00'))
+        id_column = models.Capsule.id
+        ascending = sort_dir == 'asc'
+        query = sa.select(models.Capsule)
+        if project_id is not None:
+            query = query.where(models.Capsule.project_id == project_id)
+        if marker is not None:
+            marker_value = getattr(marker, sort_key)
+            if marker_value is None:
+                marker_value = '' if sort_key == 'name' else \
+                    '1970-01-01 00:00:00'
+            if sort_key == 'id':
+                query = query.where((id_column > marker.id) if ascending
+                                    else (id_column < marker.id))
+            elif ascending:
+                query = query.where(sa.or_(
+                    column > marker_value,
+                    sa.and_(column == marker_value, id_column > marker.id)))
+            else:
+                query = query.where(sa.or_(
+                    column < marker_value,
+                    sa.and_(column == marker_value, id_column < marker.id)))
+        order = (column.asc(), id_column.asc()) if ascending else \
+            (column.desc(), id_column.desc())
+        if sort_key == 'id':
+            order = order[1:]
+        query = query.order_by(*order).limit(limit)
+        with self._reader() as session:
+            return list(session.scalars(query))
+
+    def capsules_to_sync(self):
+        """uuids of every capsule the reconciler should look at."""
+        with self._reader() as session:
+            return list(session.scalars(sa.select(models.Capsule.uuid)))
+
+    def update_capsule(self, uuid, containers=None, if_desired=None,
+                       **values):
+        """Update a capsule's columns and, optionally, its containers'.
+
+        ``containers`` maps a container uuid to the values to set on it.
+        ``if_desired`` makes the update conditional on the capsule's
+        desired state, so an observation can never overwrite a delete that
+        arrived meanwhile. Returns False if nothing matched.
+        """
+        with self._writer() as session:
+            query = sa.update(models.Capsule).where(
+                models.Capsule.uuid == uuid)
+            if if_desired is not None:
+                query = query.where(
+                    models.Capsule.desired_state == if_desired)
+            values.setdefault('updated_at', models.utcnow())
+            if session.execute(query.values(**values)).rowcount == 0:
+                return False
+            for container_uuid, container_values in (containers or
+                                                     {}).items():
+                container_values.setdefault('updated_at', models.utcnow())
+                session.execute(
+                    sa.update(models.Container)
+                    .where(models.Container.uuid == container_uuid)
+                    .values(**container_values))
+        return True
+
+    def mark_for_deletion(self, uuid):
+        return self.update_capsule(uuid, desired_state='deleted',
+                                   status='Deleting', status_reason=None)
+
+    def purge_capsule(self, uuid):
+        """Delete a capsule's rows; release or delete its volumes.
+
+        Returns the uuids of auto-remove volumes whose Docker volume must go.
+        """
+        with self._writer() as session:
+            volumes = list(session.scalars(sa.select(models.Volume).where(
+                models.Volume.attached_to == uuid)))
+            doomed = [v.uuid for v in volumes if v.auto_remove]
+            for volume in volumes:
+                if volume.auto_remove:
+                    session.delete(volume)
+                else:
+                    volume.attached_to = None
+            capsule = session.scalar(sa.select(models.Capsule).where(
+                models.Capsule.uuid == uuid))
+            if capsule is not None:
+                session.delete(capsule)
+        return doomed
+
+    # Volumes ----------------------------------------------------------
+
+    def volumes_of(self, capsule_uuid):
+        with self._reader() as session:
+            return list(session.scalars(sa.select(models.Volume).where(
+                models.Volume.attached_to == capsule_uuid)))
+
+    def volume_uuids(self):
+        with self._reader() as session:
+            return set(session.scalars(sa.select(models.Volume.uuid)))

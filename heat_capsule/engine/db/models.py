@@ -1,0 +1,106 @@
+"""Tables of the engine: capsules, their containers, and volumes.
+
+A capsule row holds the desired state (the validated template, split into
+columns) and the last observed state (status, addresses); the reconciler
+moves the second towards the first.
+"""
+
+import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+class Base(orm.DeclarativeBase):
+    type_annotation_map = {dict: sa.JSON, list: sa.JSON}
+
+
+class TimestampMixin:
+    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow, nullable=False)
+    updated_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime, onupdate=utcnow, nullable=True)
+
+
+class Capsule(TimestampMixin, Base):
+    __tablename__ = 'capsules'
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), unique=True)
+    name: orm.Mapped[str | None] = orm.mapped_column(sa.String(255),
+                                                     index=True)
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255),
+                                                    index=True)
+    user_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    labels: orm.Mapped[dict] = orm.mapped_column(default=dict)
+    annotations: orm.Mapped[dict] = orm.mapped_column(default=dict)
+    restart_policy: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    availability_zone: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(255))
+    cpu: orm.Mapped[float] = orm.mapped_column(default=0.0)
+    memory: orm.Mapped[int] = orm.mapped_column(default=0)
+    # 'running' while the capsule should exist, 'deleted' once asked to go.
+    desired_state: orm.Mapped[str] = orm.mapped_column(
+        sa.String(16), default='running', index=True)
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(20))
+    status_reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    addresses: orm.Mapped[dict] = orm.mapped_column(default=dict)
+    hostname: orm.Mapped[str | None] = orm.mapped_column(sa.String(63))
+    # spec volume name -> engine volume uuid
+    volume_map: orm.Mapped[dict] = orm.mapped_column(default=dict)
+    template: orm.Mapped[dict] = orm.mapped_column(default=dict)
+
+    containers: orm.Mapped[list['Container']] = orm.relationship(
+        back_populates='capsule', order_by='Container.position',
+        cascade='all, delete-orphan', passive_deletes=True,
+        lazy='selectin')
+
+
+class Container(TimestampMixin, Base):
+    __tablename__ = 'containers'
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), unique=True)
+    capsule_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey('capsules.id', ondelete='CASCADE'), index=True)
+    role: orm.Mapped[str] = orm.mapped_column(sa.String(8))  # init | app
+    position: orm.Mapped[int] = orm.mapped_column()
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    image: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    command: orm.Mapped[list] = orm.mapped_column(default=list)
+    environment: orm.Mapped[dict] = orm.mapped_column(default=dict)
+    workdir: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    ports: orm.Mapped[list] = orm.mapped_column(default=list)
+    mounts: orm.Mapped[list] = orm.mapped_column(default=list)
+    cpu: orm.Mapped[float | None] = orm.mapped_column()
+    memory: orm.Mapped[int | None] = orm.mapped_column()
+    tty: orm.Mapped[bool] = orm.mapped_column(default=False)
+    interactive: orm.Mapped[bool] = orm.mapped_column(default=False)
+    image_pull_policy: orm.Mapped[str] = orm.mapped_column(
+        sa.String(16), default='ifnotpresent')
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(20))
+    status_reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    status_detail: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    exit_code: orm.Mapped[int | None] = orm.mapped_column()
+
+    capsule: orm.Mapped[Capsule] = orm.relationship(
+        back_populates='containers')
+
+
+class Volume(TimestampMixin, Base):
+    """A Docker named volume the engine made for a capsule's spec volume."""
+    __tablename__ = 'volumes'
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), unique=True)
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255),
+                                                    index=True)
+    size: orm.Mapped[float | None] = orm.mapped_column()
+    auto_remove: orm.Mapped[bool] = orm.mapped_column(default=False)
+    # uuid of the live capsule using it, or None when free
+    attached_to: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(36), index=True)

@@ -1,0 +1,1 @@
+"""API handlers: one module per resource, one plain function per call."""

@@ -1,0 +1,52 @@
+"""Policy defaults in code (oslo.policy): a capsule belongs to its project.
+
+Another project's capsule is simply not found (404, as in Zun); listing or
+deleting across projects is for admins only, and unlike Zun a non-admin
+asking for ``all_projects`` is told no (403) instead of being silently
+scoped.
+"""
+
+from oslo_policy import policy
+
+ADMIN = 'role:admin'
+ADMIN_OR_OWNER = 'rule:context_is_admin or project_id:%(project_id)s'
+
+RULES = [
+    policy.RuleDefault('context_is_admin', ADMIN,
+                       description='Who is an admin of the engine.'),
+    policy.RuleDefault('admin_or_owner', ADMIN_OR_OWNER,
+                       description='An admin or a member of the project '
+                                   'that owns the object.'),
+    policy.DocumentedRuleDefault(
+        'capsule:create', 'rule:admin_or_owner', 'Create a capsule.',
+        [{'method': 'POST', 'path': '/v1/capsules'}]),
+    policy.DocumentedRuleDefault(
+        'capsule:get', 'rule:admin_or_owner', 'Show a capsule.',
+        [{'method': 'GET', 'path': '/v1/capsules/{capsule_ident}'}]),
+    policy.DocumentedRuleDefault(
+        'capsule:get_all', 'rule:admin_or_owner',
+        'List the capsules of the caller\'s project.',
+        [{'method': 'GET', 'path': '/v1/capsules'}]),
+    policy.DocumentedRuleDefault(
+        'capsule:get_all_all_projects', 'rule:context_is_admin',
+        'List the capsules of every project (all_projects=1).',
+        [{'method': 'GET', 'path': '/v1/capsules?all_projects=1'}]),
+    policy.DocumentedRuleDefault(
+        'capsule:delete', 'rule:admin_or_owner', 'Delete a capsule.',
+        [{'method': 'DELETE', 'path': '/v1/capsules/{capsule_ident}'}]),
+    policy.DocumentedRuleDefault(
+        'capsule:delete_all_projects', 'rule:context_is_admin',
+        'Delete a capsule of another project (all_projects=1).',
+        [{'method': 'DELETE',
+          'path': '/v1/capsules/{capsule_ident}?all_projects=1'}]),
+]
+
+
+def list_rules():
+    return RULES
+
+
+def make_enforcer(conf):
+    enforcer = policy.Enforcer(conf)
+    enforcer.register_defaults(RULES)
+    return enforcer

@@ -1,0 +1,161 @@
+"""Turn a validated capsule template into database records.
+
+This is where Zun's template semantics live: command + args joined into one
+command, restartPolicy names mapped to Docker's, the capsule's cpu/memory
+totals, generated container names, and which volumes are new and which are
+claimed by id.
+"""
+
+import re
+import uuid as uuidlib
+
+from heat_capsule.engine.db import models
+
+RESTART_POLICIES = {'Always': 'always', 'OnFailure': 'on-failure',
+                    'Never': 'no'}
+DEFAULT_PULL_POLICY = 'ifnotpresent'
+_HOSTNAME_BAD = re.compile(r'[^a-z0-9-]+')
+
+
+def restart_policy(template):
+    """spec.restartPolicy, else the deprecated template-level one.
+
+    Zun reads neither fallback correctly (template-level is dead code); here
+    the deprecated key still counts when the spec has none.
+    """
+    spec = template['spec']
+    name = spec.get('restartPolicy') or template.get('restartPolicy') \
+        or 'Always'
+    return RESTART_POLICIES[name]
+
+
+def hostname_for(name, capsule_uuid):
+    """An RFC 1123 label from the capsule name, else from its uuid."""
+    label = _HOSTNAME_BAD.sub('-', (name or '').lower()).strip('-')[:63]
+    return label.strip('-') or 'capsule-' + capsule_uuid[:8]
+
+
+def _requests(container):
+    requests = (container.get('resources') or {}).get('requests') or {}
+    return requests.get('cpu'), requests.get('memory')
+
+
+def totals(containers, init_containers):
+    """Capsule cpu and memory as Zun computes them.
+
+    The sum over app containers, raised to any single init container that
+    asks for more (init containers run alone, before the app containers).
+    """
+    cpu = sum(_requests(c)[0] or 0 for c in containers)
+    memory = sum(_requests(c)[1] or 0 for c in containers)
+    for init in init_containers:
+        init_cpu, init_memory = _requests(init)
+        cpu = max(cpu, init_cpu or 0)
+        memory = max(memory, init_memory or 0)
+    return float(cpu), int(memory)
+
+
+def _names(containers, init_containers):
+    """Each container's name: the template's, or a generated free one."""
+    taken = {c.get('name') for c in init_containers + containers}
+    names = []
+    for role, items in (('init', init_containers), ('container', containers)):
+        for index, item in enumerate(items):
+            name = item.get('name')
+            if not name:
+                candidate, bump = '%s-%d' % (role, index), 0
+                while candidate in taken:
+                    bump += 1
+                    candidate = '%s-%d-%d' % (role, index, bump)
+                taken.add(candidate)
+                name = candidate
+            names.append(name)
+    return names
+
+
+def _container(item, role, position, name, volume_map):
+    cpu, memory = _requests(item)
+    return models.Container(
+        uuid=str(uuidlib.uuid4()),
+        role=role,
+        position=position,
+        name=name,
+        image=item['image'],
+        command=list(item.get('command') or []) + list(item.get('args') or
+                                                       []),
+        environment=dict(item.get('env') or {}),
+        workdir=item.get('workDir'),
+        ports=[{'containerPort': p['containerPort'],
+                'protocol': p.get('protocol', 'TCP')}
+               for p in item.get('ports') or []],
+        mounts=[{'volume_uuid': volume_map[m['name']],
+                 'path': m['mountPath']}
+                for m in item.get('volumeMounts') or []],
+        cpu=cpu,
+        memory=memory,
+        tty=bool(item.get('tty', False)),
+        interactive=bool(item.get('stdin', False)),
+        image_pull_policy=(item.get('imagePullPolicy') or
+                           DEFAULT_PULL_POLICY).lower(),
+        status='Creating',
+    )
+
+
+def build(template, ctx):
+    """Return (capsule, new_volumes, attach_volume_uuids, attach_paths).
+
+    ``attach_paths`` maps each claimed volume uuid to the field path that
+    named it, for error messages.
+    """
+    capsule_uuid = str(uuidlib.uuid4())
+    metadata = template.get('metadata') or {}
+    spec = template['spec']
+    containers = spec['containers']
+    init_containers = spec.get('initContainers') or []
+
+    volume_map, new_volumes, attach, attach_paths = {}, [], [], {}
+    for index, volume in enumerate(spec.get('volumes') or []):
+        cinder = volume['cinder']
+        if cinder.get('volumeID'):
+            volume_uuid = cinder['volumeID']
+            attach.append(volume_uuid)
+            attach_paths[volume_uuid] = (
+                'template.spec.volumes[%d].cinder.volumeID' % index)
+        else:
+            volume_uuid = str(uuidlib.uuid4())
+            new_volumes.append(models.Volume(
+                uuid=volume_uuid, project_id=ctx.project_id,
+                size=cinder.get('size'),
+                auto_remove=bool(cinder.get('autoRemove', False)),
+                attached_to=capsule_uuid))
+        volume_map[volume['name']] = volume_uuid
+
+    names = _names(containers, init_containers)
+    rows = [_container(item, 'init', i, names[i], volume_map)
+            for i, item in enumerate(init_containers)]
+    offset = len(init_containers)
+    rows += [_container(item, 'app', i, names[offset + i], volume_map)
+             for i, item in enumerate(containers)]
+
+    cpu, memory = totals(containers, init_containers)
+    name = metadata.get('name')
+    capsule = models.Capsule(
+        uuid=capsule_uuid,
+        name=name,
+        project_id=ctx.project_id,
+        user_id=ctx.user_id,
+        labels=dict(metadata.get('labels') or {}),
+        annotations=dict(metadata.get('annotations') or {}),
+        restart_policy=restart_policy(template),
+        availability_zone=template.get('availabilityZone'),
+        cpu=cpu,
+        memory=memory,
+        desired_state='running',
+        status='Creating',
+        addresses={},
+        hostname=hostname_for(name, capsule_uuid),
+        volume_map=volume_map,
+        template=template,
+        containers=rows,
+    )
+    return capsule, new_volumes, attach, attach_paths

@@ -1,0 +1,398 @@
+"""The reconciler: desired state in the database, actual state in Docker.
+
+Everything goes through ``sync(capsule_uuid)``, one function per capsule in
+the spirit of kubelet's pod sync: an API create or delete, a Docker event
+about a labelled container, the periodic tick and the start-up scan all just
+queue the capsule. The same code therefore creates a capsule the first
+time, finishes a create that a crash interrupted, tears down a capsule being
+deleted, removes what Docker holds for capsules the database no longer
+knows, and keeps statuses true after creation.
+
+Docker objects carry labels pointing back to their capsule, so ownership is
+read from Docker, never remembered in memory.
+"""
+
+import datetime
+import threading
+
+from oslo_log import log as logging
+
+from heat_capsule.engine.db import models
+from heat_capsule.engine.runtime import spec as rspec
+from heat_capsule.engine.runtime import workqueue
+
+LOG = logging.getLogger(__name__)
+
+CREATING = ('Creating', 'Created')
+# Docker container events that can change what a capsule looks like.
+EVENT_ACTIONS = ('start', 'die', 'destroy', 'oom', 'pause', 'unpause',
+                 'restart', 'health_status')
+RETRY_DELAYS = (1, 2, 4, 8, 10)
+
+
+def to_spec(capsule, volumes):
+    """The CapsuleSpec the driver needs, from the capsule's rows."""
+    def container_spec(row):
+        return rspec.ContainerSpec(
+            uuid=row.uuid, name=row.name, image=row.image,
+            role=rspec.ROLE_INIT if row.role == 'init' else rspec.ROLE_APP,
+            command=tuple(row.command or ()),
+            environment=tuple(sorted((row.environment or {}).items())),
+            workdir=row.workdir,
+            ports=tuple(rspec.Port(p['containerPort'],
+                                   p.get('protocol', 'TCP').lower())
+                        for p in row.ports or ()),
+            cpu=row.cpu, memory=row.memory, tty=row.tty,
+            stdin=row.interactive,
+            mounts=tuple(rspec.Mount(m['volume_uuid'], m['path'])
+                         for m in row.mounts or ()),
+            image_pull_policy=row.image_pull_policy)
+
+    return rspec.CapsuleSpec(
+        uuid=capsule.uuid, project_id=capsule.project_id,
+        restart_policy=capsule.restart_policy,
+        containers=tuple(container_spec(c) for c in capsule.containers
+                         if c.role == 'app'),
+        init_containers=tuple(container_spec(c) for c in capsule.containers
+                              if c.role == 'init'),
+        volumes=tuple(rspec.VolumeSpec(v.uuid, v.auto_remove, v.size)
+                      for v in volumes),
+        hostname=capsule.hostname)
+
+
+def _container_values(state):
+    return {'status': state.status, 'status_detail': state.status_detail,
+            'exit_code': state.exit_code,
+            'status_reason': state.error or None}
+
+
+def _changed(row, values):
+    return any(getattr(row, key) != value for key, value in values.items())
+
+
+class Reconciler:
+    def __init__(self, conf, db, driver):
+        self.conf = conf
+        self.db = db
+        self.driver = driver
+        self.queue = workqueue.KeyedQueue()
+        self._stop = threading.Event()
+        self._threads = []
+        self._network = None
+        self._retries = {}
+
+    # Lifecycle ---------------------------------------------------------
+
+    def start(self):
+        for index in range(self.conf.runtime.sync_workers):
+            self._spawn(self._work, 'capsule-sync-%d' % index)
+        self._spawn(self._watch_events, 'docker-events')
+        self._spawn(self._tick, 'resync-tick')
+
+    def _spawn(self, target, name):
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self):
+        self._stop.set()
+        self.queue.close()
+
+    def submit(self, capsule_uuid):
+        self.queue.submit(capsule_uuid)
+
+    def submit_all(self):
+        """Queue every capsule the database or Docker knows about."""
+        uuids = set(self.db.capsules_to_sync())
+        try:
+            uuids |= self.driver.list_capsule_uuids()
+            self._collect_orphan_volumes()
+        except rspec.DockerUnavailable as exc:
+            LOG.warning('Docker is unavailable for the resync: %s', exc)
+        for capsule_uuid in uuids:
+            self.queue.submit(capsule_uuid)
+
+    def _work(self):
+        while True:
+            capsule_uuid = self.queue.get()
+            if capsule_uuid is None:
+                return
+            try:
+                self.sync(capsule_uuid)
+            except Exception:  # noqa: one capsule must not stop the loop
+                LOG.exception('Sync of capsule %s failed', capsule_uuid)
+                self.queue.submit_later(capsule_uuid, RETRY_DELAYS[-1])
+            finally:
+                self.queue.done(capsule_uuid)
+
+    def _tick(self):
+        self.submit_all()
+        while not self._stop.wait(self.conf.runtime.resync_interval):
+            self.submit_all()
+
+    def _watch_events(self):
+        """Queue capsules as Docker reports on their containers.
+
+        When the stream breaks (Docker stopped or restarted), reconnect with
+        a growing delay and resync everything once it is back.
+        """
+        delay = 0
+        while not self._stop.is_set():
+            try:
+                stream = self.driver.events(actions=EVENT_ACTIONS)
+                if delay:
+                    LOG.info('Docker is back; resyncing every capsule')
+                    self.submit_all()
+                delay = 0
+                for capsule_uuid, _action in stream:
+                    if self._stop.is_set():
+                        return
+                    self.queue.submit(capsule_uuid)
+            except rspec.DockerUnavailable as exc:
+                delay = min(max(delay * 2, 1), 10)
+                LOG.warning('Docker events unavailable (%s); retrying in '
+                            '%ss', exc, delay)
+            except Exception:  # noqa: keep watching whatever happens
+                delay = min(max(delay * 2, 1), 10)
+                LOG.exception('Docker event stream failed')
+            self._stop.wait(delay or 1)
+
+    # The sync ----------------------------------------------------------
+
+    def sync(self, capsule_uuid):
+        capsule = self.db.get_capsule(capsule_uuid)
+        try:
+            if capsule is None:
+                self._remove_leftovers(capsule_uuid)
+            elif capsule.desired_state == 'deleted':
+                self._tear_down(capsule)
+            elif capsule.status in CREATING:
+                self._advance_create(capsule)
+            elif _create_finished(capsule):
+                self._observe(capsule)
+            # else: a create that failed; it keeps its reason until deleted
+            self._retries.pop(capsule_uuid, None)
+        except rspec.DockerUnavailable as exc:
+            self._wait_for_docker(capsule, exc)
+
+    def _wait_for_docker(self, capsule, exc):
+        """Keep the capsule's intent; say why; try again soon."""
+        capsule_uuid = capsule.uuid if capsule else None
+        attempt = self._retries.get(capsule_uuid, 0)
+        self._retries[capsule_uuid] = attempt + 1
+        if capsule is not None and capsule.status in CREATING and \
+                self._create_expired(capsule):
+            self._fail(capsule, 'The Docker engine did not answer within '
+                       '%ss of the create: %s'
+                       % (self.conf.runtime.create_timeout, exc))
+            return
+        if capsule is not None and capsule.desired_state == 'running' and \
+                capsule.status in CREATING:
+            reason = 'Waiting for the Docker engine: %s' % exc
+            if capsule.status_reason != reason:
+                self._update(capsule.uuid, status_reason=reason)
+        delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
+        self.queue.submit_later(capsule_uuid, delay)
+
+    def _update(self, capsule_uuid, **values):
+        """Record an observation unless the capsule is being deleted."""
+        return self.db.update_capsule(capsule_uuid, if_desired='running',
+                                      **values)
+
+    def _create_expired(self, capsule):
+        age = models.utcnow() - capsule.created_at
+        return age > datetime.timedelta(
+            seconds=self.conf.runtime.create_timeout)
+
+    def _fail(self, capsule, reason, containers=None):
+        LOG.info('Capsule %s is in Error: %s', capsule.uuid, reason)
+        self._update(capsule.uuid, containers=containers, status='Error',
+                     status_reason=reason)
+
+    def _remove_leftovers(self, capsule_uuid):
+        """Docker objects of a capsule the database does not know."""
+        self.driver.remove_capsule(capsule_uuid)
+
+    def _tear_down(self, capsule):
+        self.driver.remove_capsule(capsule.uuid)
+        for volume in self.db.volumes_of(capsule.uuid):
+            if volume.auto_remove:
+                self.driver.remove_volume(volume.uuid)
+        self.db.purge_capsule(capsule.uuid)
+        LOG.info('Capsule %s deleted', capsule.uuid)
+
+    def _collect_orphan_volumes(self):
+        """Remove labelled Docker volumes the database has no row for.
+
+        Rows are written before Docker volumes exist and deleted after
+        they are removed, so a volume without a row was left by a crash
+        during a delete.
+        """
+        known = self.db.volume_uuids()
+        for volume_uuid in self.driver.list_volumes():
+            if volume_uuid not in known:
+                LOG.info('Removing orphan volume %s', volume_uuid)
+                self.driver.remove_volume(volume_uuid)
+
+    def _ensure_network(self):
+        if self._network is None:
+            self._network = self.driver.ensure_network()
+        return self._network
+
+    def _advance_create(self, capsule):
+        """One step further towards a running capsule; never blocks.
+
+        Init containers run one at a time: when one is still running the
+        sync returns and the container's 'die' event brings it back.
+        """
+        if self._create_expired(capsule):
+            self._fail(capsule, 'The capsule did not finish creating within '
+                       '%ss.' % self.conf.runtime.create_timeout)
+            return
+        spec = to_spec(capsule, self.db.volumes_of(capsule.uuid))
+        try:
+            network_id, subnet_id = self._ensure_network()
+            if capsule.status == 'Creating':
+                # Once per create: with imagePullPolicy Always each call
+                # pulls. Later passes (after a crash, say) rely on
+                # start_container, which makes missing images and volumes.
+                for volume in spec.volumes:
+                    self.driver.ensure_volume(volume, capsule.uuid)
+                for container in spec.init_containers + spec.containers:
+                    self.driver.ensure_image(container)
+            self.driver.ensure_sandbox(spec)
+        except rspec.DockerUnavailable:
+            raise
+        except rspec.CapsuleRuntimeError as exc:
+            self._fail(capsule, str(exc))
+            return
+        if capsule.status == 'Creating':
+            addresses = self.driver.addresses(capsule.uuid, network_id,
+                                              subnet_id)
+            self._update(
+                capsule.uuid, status='Created', status_reason=None,
+                addresses=_addresses_view(addresses))
+        rows = {c.uuid: c for c in capsule.containers}
+        observed = self.driver.observe(capsule.uuid)
+        updates = {}
+        for init in spec.init_containers:
+            state = observed.get(init.uuid)
+            if state is None:
+                state = self._start(capsule, spec, init)
+                if state is None:
+                    return
+            updates[init.uuid] = _container_values(state)
+            if state.status in ('Stopped', 'Dead'):
+                if state.exit_code not in (0, None) or \
+                        state.status == 'Dead':
+                    self._fail(capsule, self._init_failure(
+                        capsule, init, state), containers=updates)
+                    return
+                continue
+            # Still running: its 'die' event brings the capsule back.
+            self._update(capsule.uuid, containers=updates)
+            return
+        for app in spec.containers:
+            if app.uuid not in observed:
+                if self._start(capsule, spec, app) is None:
+                    return
+        self._record_observed(capsule, rows, self.driver.observe(
+            capsule.uuid), extra=updates)
+
+    def _start(self, capsule, spec, container):
+        try:
+            return self.driver.start_container(spec, container)
+        except rspec.DockerUnavailable:
+            raise
+        except rspec.CapsuleRuntimeError as exc:
+            self._fail(capsule, 'Container %s could not start: %s'
+                       % (container.name, exc))
+            return None
+
+    def _init_failure(self, capsule, init, state):
+        try:
+            logs = self.driver.logs_tail(
+                capsule.uuid, init.uuid, self.conf.runtime.log_tail_lines)
+        except rspec.CapsuleRuntimeError:
+            logs = ''
+        reason = ('Init container %s exited with code %s'
+                  % (init.name, state.exit_code))
+        if state.error:
+            reason += ' (%s)' % state.error
+        logs = logs.strip()
+        return reason + ('; last log lines:\n%s' % logs if logs else
+                         '; it printed nothing.')
+
+    def _observe(self, capsule):
+        rows = {c.uuid: c for c in capsule.containers}
+        self._record_observed(capsule, rows,
+                              self.driver.observe(capsule.uuid))
+
+    def _record_observed(self, capsule, rows, observed, extra=None):
+        """Write what Docker shows; derive the capsule status from it."""
+        updates = dict(extra or {})
+        for row in rows.values():
+            state = observed.get(row.uuid)
+            if state is not None:
+                values = _container_values(state)
+            elif row.role == 'init' and row.status == 'Stopped':
+                continue
+            else:
+                values = {'status': 'Deleted', 'status_detail': None,
+                          'status_reason': 'The container was removed '
+                                           'outside the engine.'}
+            if row.uuid in updates or _changed(row, values):
+                updates[row.uuid] = values
+        status, reason = derive_status(capsule, rows, observed)
+        if updates or status != capsule.status or \
+                reason != capsule.status_reason:
+            self._update(capsule.uuid, containers=updates, status=status,
+                         status_reason=reason)
+
+
+def _create_finished(capsule):
+    """Whether every app container was started (else the create failed)."""
+    return not any(c.role == 'app' and c.status == 'Creating'
+                   for c in capsule.containers)
+
+
+def derive_status(capsule, rows, observed):
+    """The capsule's status from its app containers' and sandbox's states."""
+    sandbox = observed.get('sandbox')
+    if sandbox is None:
+        return 'Error', 'The capsule sandbox was removed outside the engine.'
+    apps = [r for r in rows.values() if r.role == 'app']
+    states = {r.name: observed.get(r.uuid) for r in apps}
+    gone = sorted(name for name, state in states.items() if state is None)
+    if gone:
+        return 'Error', ('Container %s was removed outside the engine.'
+                         % ', '.join(gone))
+    if sandbox.status != 'Running':
+        return 'Error', 'The capsule sandbox is %s.' % sandbox.status
+    statuses = {name: state.status for name, state in states.items()}
+    values = set(statuses.values())
+    if values == {'Running'}:
+        return 'Running', None
+    if 'Restarting' in values:
+        names = sorted(n for n, s in statuses.items() if s == 'Restarting')
+        return 'Restarting', 'Container %s is restarting.' % ', '.join(names)
+    if 'Running' in values:
+        return 'Running', None
+    if values <= {'Stopped', 'Dead'}:
+        codes = ', '.join('%s exited with code %s' % (
+            name, states[name].exit_code) for name in sorted(states))
+        failed = any(states[n].exit_code not in (0, None) for n in states)
+        return ('Error' if failed else 'Stopped'), codes
+    return sorted(values)[0], None
+
+
+def _addresses_view(addresses):
+    """Zun's addresses: {network id: [{addr, version, port, subnet_id,
+    preserve_on_delete}]}."""
+    view = {}
+    for address in addresses:
+        view.setdefault(address.network_id, []).append({
+            'addr': address.addr, 'version': address.version,
+            'port': address.port, 'subnet_id': address.subnet_id,
+            'preserve_on_delete': False})
+    return view

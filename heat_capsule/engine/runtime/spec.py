@@ -1,0 +1,105 @@
+"""Plain data passed between the reconciler and the Docker driver.
+
+The driver never sees the database and the reconciler never sees the docker
+SDK: these dataclasses are the whole contract between them.
+"""
+
+import dataclasses
+
+LABEL_PREFIX = 'io.heat-capsule.'
+LABEL_ENGINE = LABEL_PREFIX + 'engine'            # the owning engine instance
+LABEL_CAPSULE = LABEL_PREFIX + 'capsule'          # capsule uuid
+LABEL_ROLE = LABEL_PREFIX + 'role'                # sandbox | init | app
+LABEL_CONTAINER = LABEL_PREFIX + 'container'      # container uuid
+LABEL_VOLUME = LABEL_PREFIX + 'volume'            # volume uuid
+LABEL_AUTO_REMOVE = LABEL_PREFIX + 'auto-remove'  # 'true' | 'false'
+LABEL_NETWORK = LABEL_PREFIX + 'network'          # on the engine's network
+
+ROLE_SANDBOX = 'sandbox'
+ROLE_INIT = 'init'
+ROLE_APP = 'app'
+
+
+@dataclasses.dataclass(frozen=True)
+class Mount:
+    volume_uuid: str      # the engine's volume id (names the Docker volume)
+    path: str             # mountPath inside the container
+
+
+@dataclasses.dataclass(frozen=True)
+class Port:
+    number: int
+    protocol: str = 'tcp'  # 'tcp' | 'udp'
+
+
+@dataclasses.dataclass(frozen=True)
+class ContainerSpec:
+    uuid: str
+    name: str
+    image: str
+    role: str                         # ROLE_INIT or ROLE_APP
+    command: tuple = ()               # command + args (Zun), as Docker Cmd
+    environment: tuple = ()           # ((key, value), ...)
+    workdir: str | None = None
+    ports: tuple = ()                 # (Port, ...)
+    cpu: float | None = None          # CPUs (Docker nano_cpus = cpu * 1e9)
+    memory: int | None = None         # MiB (Docker mem_limit)
+    tty: bool = False
+    stdin: bool = False
+    mounts: tuple = ()                # (Mount, ...)
+    # always | ifnotpresent | never
+    image_pull_policy: str = 'ifnotpresent'
+
+
+@dataclasses.dataclass(frozen=True)
+class VolumeSpec:
+    uuid: str
+    auto_remove: bool
+    size: float | None = None         # GiB, as requested (see docker_driver)
+
+
+@dataclasses.dataclass(frozen=True)
+class CapsuleSpec:
+    uuid: str
+    project_id: str
+    restart_policy: str               # 'always' | 'on-failure' | 'no'
+    containers: tuple                 # (ContainerSpec, ...) app containers
+    init_containers: tuple = ()       # (ContainerSpec, ...) in run order
+    volumes: tuple = ()               # (VolumeSpec, ...)
+    hostname: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ContainerState:
+    """What Docker says about one container of a capsule."""
+    docker_id: str
+    role: str
+    container_uuid: str | None        # None for the sandbox
+    # Zun status: Created, Running, Stopped, Restarting, Paused, Dead,
+    # Deleting
+    status: str
+    exit_code: int | None = None
+    status_detail: str | None = None  # e.g. 'Up 5 seconds', 'Exited (0)'
+    error: str | None = None          # Docker's State.Error, if any
+    restart_count: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class Address:
+    addr: str
+    version: int
+    network_id: str
+    subnet_id: str
+    port: str                         # the sandbox's endpoint id
+
+
+class CapsuleRuntimeError(Exception):
+    """A runtime failure with a reason a user can act on (str(e))."""
+
+
+class DockerUnavailable(CapsuleRuntimeError):
+    """The Docker engine did not answer; worth retrying later."""
+
+
+class ImageUnavailable(CapsuleRuntimeError):
+    """An image is not present and could not be pulled."""

@@ -1,0 +1,1 @@
+"""JSON schemas for the engine's request bodies, as plain dicts."""

@@ -1,0 +1,297 @@
+"""JSON schema (Draft 7) for ``POST /v1/capsules``.
+
+The schema accepts every template that Zun 18.0.0 accepts and can actually
+run. It is stricter in the places where Zun lets bad input through to a 500
+or to a silent misbehaviour (see docs of ``heat_capsule.engine.validation``):
+
+* ``spec.initContainers`` items use the same CONTAINER schema as
+  ``spec.containers`` (Zun does not validate them at all).
+* numbers sent as strings (cpu, memory, containerPort, size) are rejected;
+* ``"yes"``-style booleans are rejected; the strings True/true/False/false
+  are accepted, and the validator turns them into real booleans;
+* ports are limited to 1-65535, volume sizes to whole GiB >= 1, label and
+  annotation values to strings, command/args items to strings;
+* fields that would ask for host access (``hostPath`` volumes,
+  ``hostNetwork``/``hostPID``/``hostIPC``/``securityContext`` in the spec)
+  are named and refused instead of being silently ignored.
+
+Checks that a schema cannot express (a volume needs exactly one of volumeID
+or size, mounts must name declared volumes, names must be unique...) live in
+``heat_capsule.engine.validation``.
+
+Non-standard keyword: ``x-hint`` is a short sentence the validator appends to
+value errors (type, enum, pattern, range) raised by that subschema. JSON
+schema validators ignore unknown keywords.
+"""
+
+# Matches the whole string. The trailing ``(?!\n)`` keeps Python's ``$``
+# (which also matches before a final newline) from accepting "name\n"; in
+# ECMA-262 regexes it is a no-op.
+NAME_PATTERN = r'^[a-zA-Z0-9][a-zA-Z0-9_.-]+$(?!\n)'
+NAME_HINT = ("use 2-255 letters, digits, '_', '.' or '-', starting with a "
+             "letter or digit")
+
+RESTART_POLICIES = ['Always', 'OnFailure', 'Never']
+IMAGE_PULL_POLICIES = ['never', 'always', 'ifnotpresent',
+                       'Never', 'Always', 'IfNotPresent']
+
+# A boolean, or one of the strings Zun (and oslo's strutils) accept.
+BOOLEAN = {
+    'enum': [True, False, 'True', 'true', 'False', 'false'],
+    'x-hint': 'use true or false',
+}
+TRUE_STRINGS = ('True', 'true')
+FALSE_STRINGS = ('False', 'false')
+
+# A key that must not appear at all (the validator reports it as "field 'x'
+# is not allowed"). Not the ``False`` schema: jsonschema 4.26 drops the
+# property name from the error path of a ``False`` subschema.
+FORBIDDEN = {'not': {}}
+
+NAME = {
+    'type': 'string',
+    'minLength': 2,
+    'maxLength': 255,
+    'pattern': NAME_PATTERN,
+    'x-hint': NAME_HINT,
+}
+NULLABLE_NAME = dict(NAME, type=['string', 'null'])
+
+STRING_MAP = {
+    'type': 'object',
+    'additionalProperties': {'type': 'string'},
+}
+
+LABELS = {
+    'type': ['object', 'null'],
+    'additionalProperties': {
+        'type': 'string',
+        'x-hint': 'label values must be strings (numbers, booleans, lists '
+                  'and objects are not accepted; quote numbers)',
+    },
+}
+
+ANNOTATIONS = {
+    'type': ['object', 'null'],
+    'additionalProperties': {
+        'type': 'string',
+        'x-hint': 'annotation values must be strings',
+    },
+}
+
+METADATA = {
+    'type': 'object',
+    'properties': {
+        'name': NULLABLE_NAME,
+        'labels': LABELS,
+        'annotations': ANNOTATIONS,
+    },
+    # Zun accepts and ignores any other metadata key; so do we.
+    'additionalProperties': True,
+}
+
+STRING_LIST = {
+    'type': 'array',
+    'items': {'type': 'string'},
+}
+
+ENV = {
+    'type': 'object',
+    'propertyNames': {
+        'minLength': 1,
+        'pattern': '^[^=]*$',
+        'x-hint': 'variable names must be non-empty and must not contain '
+                  "'='",
+    },
+    'additionalProperties': {'type': 'string'},
+}
+
+IMAGE = {
+    'type': 'string',
+    'minLength': 2,
+    'maxLength': 255,
+    # Zun only asks for these two characters somewhere in the string; we
+    # also refuse whitespace, which no image reference can contain.
+    'pattern': r'^\S*[a-zA-Z0-9][a-zA-Z0-9_.-]\S*$(?!\n)',
+    'x-hint': "use an image reference such as 'nginx' or "
+              "'registry.example.com/app:1.0' (no spaces)",
+}
+
+PORT_NUMBER = {
+    'type': 'integer',
+    'minimum': 1,
+    'maximum': 65535,
+}
+
+PORT = {
+    'type': 'object',
+    'additionalProperties': False,
+    'required': ['containerPort'],
+    'properties': {
+        'containerPort': PORT_NUMBER,
+        # Accepted and ignored, as in Zun.
+        'hostPort': PORT_NUMBER,
+        'name': {'type': ['string', 'null'], 'maxLength': 255},
+        'protocol': {'enum': ['TCP', 'UDP']},
+    },
+}
+
+RESOURCES = {
+    'type': 'object',
+    'additionalProperties': False,
+    'properties': {
+        'requests': {
+            'type': 'object',
+            'additionalProperties': False,
+            'properties': {
+                'cpu': {
+                    'type': 'number',
+                    'minimum': 0.1,
+                    'maximum': 16.0,
+                    'x-hint': 'cpu is a number of CPUs, e.g. 0.5',
+                },
+                'memory': {
+                    'type': 'integer',
+                    'minimum': 4,
+                    'maximum': 8192,
+                    'x-hint': 'memory is a whole number of MiB, e.g. 256',
+                },
+            },
+        },
+    },
+}
+
+VOLUME_MOUNT = {
+    'type': 'object',
+    'additionalProperties': False,
+    'required': ['name', 'mountPath'],
+    'properties': {
+        'name': NAME,
+        'mountPath': {
+            'type': 'string',
+            'maxLength': 4096,
+            'pattern': '^/.',
+            'x-hint': 'use an absolute path such as /data (not / itself)',
+        },
+        # Accepted; Zun ignores it.
+        'readOnly': BOOLEAN,
+    },
+}
+
+# Used for spec.containers[] AND spec.initContainers[]. additionalProperties
+# false is what keeps privileged, securityContext, capabilities, devices,
+# host namespaces... out of a template.
+CONTAINER = {
+    'type': 'object',
+    'additionalProperties': False,
+    'required': ['image'],
+    'properties': {
+        'name': NULLABLE_NAME,
+        'image': IMAGE,
+        'command': STRING_LIST,
+        'args': STRING_LIST,
+        'env': ENV,
+        'workDir': {'type': ['string', 'null'], 'maxLength': 4096},
+        'imagePullPolicy': {'enum': IMAGE_PULL_POLICIES},
+        'stdin': BOOLEAN,
+        'tty': BOOLEAN,
+        'ports': {'type': 'array', 'items': PORT},
+        'resources': RESOURCES,
+        'volumeMounts': {'type': 'array', 'items': VOLUME_MOUNT},
+    },
+}
+
+CINDER = {
+    'type': 'object',
+    'additionalProperties': False,
+    'properties': {
+        'volumeID': {
+            'type': 'string',
+            'minLength': 36,
+            'maxLength': 36,
+            'x-hint': 'volumeID is the 36-character UUID of a Cinder volume',
+        },
+        'size': {
+            'type': 'integer',
+            'minimum': 1,
+            'x-hint': 'size is a whole number of GiB, at least 1',
+        },
+        # Only meaningful for a volume created from ``size``; on a volumeID
+        # volume it is accepted and ignored (Zun never deletes a volume it
+        # did not create).
+        'autoRemove': BOOLEAN,
+    },
+}
+
+VOLUME = {
+    'type': 'object',
+    'required': ['name', 'cinder'],
+    'properties': {
+        'name': NAME,
+        'cinder': CINDER,
+        # Never a host path, not even next to 'cinder'.
+        'hostPath': FORBIDDEN,
+    },
+    # Zun accepts and ignores other keys on a volume item; so do we.
+    'additionalProperties': True,
+}
+
+SPEC = {
+    'type': 'object',
+    'required': ['containers'],
+    'properties': {
+        'containers': {
+            'type': 'array',
+            'minItems': 1,
+            'items': CONTAINER,
+        },
+        'initContainers': {
+            'type': 'array',
+            'items': CONTAINER,
+        },
+        'restartPolicy': {'enum': RESTART_POLICIES},
+        'volumes': {
+            'type': ['array', 'null'],
+            'items': VOLUME,
+        },
+        # Kubernetes pod-level host access: refused by name rather than
+        # ignored, so nobody believes they got it.
+        'hostNetwork': FORBIDDEN,
+        'hostPID': FORBIDDEN,
+        'hostIPC': FORBIDDEN,
+        'securityContext': FORBIDDEN,
+    },
+    # Zun accepts and ignores any other spec key; so do we.
+    'additionalProperties': True,
+}
+
+TEMPLATE = {
+    'type': 'object',
+    'additionalProperties': False,
+    'required': ['kind', 'metadata', 'spec'],
+    'properties': {
+        'kind': {'enum': ['capsule', 'Capsule']},
+        'capsuleVersion': {'enum': ['beta', 'Beta']},
+        'metadata': METADATA,
+        # Deprecated in favour of spec.restartPolicy; accepted.
+        'restartPolicy': {'enum': RESTART_POLICIES},
+        'availabilityZone': {
+            'type': ['string', 'null'],
+            'minLength': 1,
+            'maxLength': 255,
+        },
+        'spec': SPEC,
+    },
+    'x-hint': 'the template must be an object (or a JSON string holding '
+              'an object)',
+}
+
+CREATE = {
+    '$schema': 'http://json-schema.org/draft-07/schema#',
+    'type': 'object',
+    'additionalProperties': False,
+    'required': ['template'],
+    'properties': {
+        'template': TEMPLATE,
+    },
+}

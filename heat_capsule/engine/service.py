@@ -1,0 +1,48 @@
+"""What the API handlers share: configuration, database, policy, runtime."""
+
+import dataclasses
+
+from heat_capsule.engine import conf as conf_mod
+from heat_capsule.engine.db import api as db_api
+from heat_capsule.engine import policies
+
+
+class DetachedRuntime:
+    """Stands in for the runtime when this process only serves the API.
+
+    Another engine process with ``[runtime] enabled = true`` on the same
+    database picks the capsules up on its periodic resync.
+    """
+
+    def submit(self, capsule_uuid):
+        pass
+
+
+@dataclasses.dataclass
+class Services:
+    conf: object
+    db: object
+    enforcer: object
+    runtime: object
+
+
+def make_services(conf, runtime=None, db=None):
+    db = db or db_api.Database(conf_mod.database_url(conf))
+    return Services(conf=conf, db=db, enforcer=policies.make_enforcer(conf),
+                    runtime=runtime or DetachedRuntime())
+
+
+def make_driver(conf):
+    # Imported here so that an API-only process needs no docker SDK.
+    from heat_capsule.engine.runtime import docker_driver
+
+    return docker_driver.DockerDriver(
+        conf.runtime.docker_url, conf.runtime.sandbox_image,
+        conf.runtime.network_name, instance=conf.runtime.instance_name)
+
+
+def make_runtime(conf, db):
+    """The Docker driver and the reconciler for one engine process."""
+    from heat_capsule.engine.runtime import reconciler
+
+    return reconciler.Reconciler(conf, db, make_driver(conf))

@@ -1,0 +1,112 @@
+"""Capsules and their containers as Zun shows them.
+
+Formats follow Zun: ``cpu`` a float, ``memory`` a string of MiB,
+``restart_policy`` a dict of strings, timestamps as ``str(datetime)``
+(``YYYY-MM-DD HH:MM:SS[.ffffff]``), addresses keyed by network id. Below
+microversion 1.32 the legacy form is used (``meta_name``, ``meta_labels``,
+``restart_policy`` as a plain string, four extra keys).
+"""
+
+from heat_capsule.engine import microversion
+
+
+def _timestamp(value):
+    return str(value) if value is not None else None
+
+
+def _memory(value):
+    return str(value) if value is not None else None
+
+
+def _cpu(value):
+    return float(value) if value is not None else None
+
+
+def restart_policy(name):
+    return {'Name': name, 'MaximumRetryCount': '0'}
+
+
+def container(row, capsule):
+    """One container of a capsule: exactly the api-ref's fields.
+
+    Docker-side details Zun carries but a capsule never uses (disk, security
+    groups, registry, healthcheck) keep Zun's neutral values.
+    """
+    policy = 'no' if row.role == 'init' else capsule.restart_policy
+    return {
+        'uuid': row.uuid,
+        'name': row.name,
+        'image': row.image,
+        'command': list(row.command or []),
+        'status': row.status,
+        'status_reason': row.status_reason,
+        'status_detail': row.status_detail,
+        'task_state': None,
+        'cpu': _cpu(row.cpu),
+        'memory': _memory(row.memory),
+        'environment': dict(row.environment or {}),
+        'workdir': row.workdir,
+        'ports': [p['containerPort'] for p in row.ports or []],
+        'hostname': capsule.hostname,
+        'labels': {},
+        'addresses': {},
+        'restart_policy': restart_policy(policy),
+        'interactive': bool(row.interactive),
+        'tty': bool(row.tty),
+        'image_driver': None,
+        'security_groups': [],
+        'auto_remove': False,
+        'auto_heal': False,
+        'disk': 0,
+        'healthcheck': {},
+        'cpu_policy': 'shared',
+        'registry_id': None,
+        'user_id': capsule.user_id,
+        'project_id': capsule.project_id,
+    }
+
+
+def links(host_url, capsule_uuid):
+    return [{'href': '%s/v1/capsules/%s' % (host_url, capsule_uuid),
+             'rel': 'self'},
+            {'href': '%s/capsules/%s' % (host_url, capsule_uuid),
+             'rel': 'bookmark'}]
+
+
+def capsule(row, host_url, version):
+    apps = [c for c in row.containers if c.role == 'app']
+    inits = [c for c in row.containers if c.role == 'init']
+    view = {
+        'uuid': row.uuid,
+        'links': links(host_url, row.uuid),
+        'name': row.name,
+        'labels': dict(row.labels or {}),
+        'annotations': row.annotations if row.annotations is not None
+        else {},
+        'status': row.status,
+        'status_reason': row.status_reason,
+        'restart_policy': restart_policy(row.restart_policy),
+        'cpu': _cpu(row.cpu),
+        'memory': _memory(row.memory),
+        'addresses': dict(row.addresses or {}),
+        'containers': [container(c, row) for c in apps],
+        'init_containers': [container(c, row) for c in inits],
+        'user_id': row.user_id,
+        'project_id': row.project_id,
+        'created_at': _timestamp(row.created_at),
+        'updated_at': _timestamp(row.updated_at),
+    }
+    if version < microversion.CURRENT_VIEW:
+        view['meta_name'] = view.pop('name')
+        view['meta_labels'] = view.pop('labels')
+        view['restart_policy'] = row.restart_policy
+        view['volumes_info'] = dict(row.volume_map or {})
+        view['containers_uuids'] = [c.uuid for c in apps]
+        view['init_containers_uuids'] = [c.uuid for c in inits]
+        view['capsule_version'] = ''
+    return view
+
+
+def capsule_list(rows, host_url, version, next_url):
+    return {'capsules': [capsule(r, host_url, version) for r in rows],
+            'next': next_url}

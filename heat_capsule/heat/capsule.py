@@ -1,0 +1,589 @@
+"""OS::Zun::Capsule: a Zun capsule, a pod-like group of containers.
+
+The resource is mostly declarations. The property names and the mapping onto
+the capsule template live in ``heat_capsule.heat.template``; the client
+plugin (microversion, endpoint) in ``heat_capsule.heat.client``. This module
+does not import zunclient itself, so importing it never fails for a missing
+client library: ``available_resource_mapping()`` decides instead.
+"""
+
+from oslo_log import log as logging
+from oslo_utils import importutils
+
+from heat.common import exception
+from heat.common.i18n import _
+from heat.engine import attributes
+from heat.engine import clients
+from heat.engine import constraints
+from heat.engine import function
+from heat.engine import properties
+from heat.engine import resource
+from heat.engine import rsrc_defn
+from heat.engine import support
+
+from heat_capsule.heat import template as tmpl
+
+LOG = logging.getLogger(__name__)
+
+RESOURCE_TYPE = 'OS::Zun::Capsule'
+
+
+def _name_constraints():
+    return [constraints.Length(min=2, max=tmpl.NAME_MAX_LENGTH),
+            constraints.AllowedPattern(tmpl.NAME_PATTERN)]
+
+
+def _container_schema(description):
+    """Schema of one container; shared by containers and init_containers."""
+    return properties.Schema(
+        properties.Schema.MAP,
+        description,
+        schema={
+            tmpl.CONTAINER_NAME: properties.Schema(
+                properties.Schema.STRING,
+                _('Name of the container, unique across containers and '
+                  'init_containers. Defaults to "container-<n>" (or '
+                  '"init-container-<n>"), n being its 1-based position in '
+                  'its list.'),
+                constraints=_name_constraints(),
+            ),
+            tmpl.IMAGE: properties.Schema(
+                properties.Schema.STRING,
+                _('Image of the container, e.g. "busybox" or '
+                  '"docker.io/library/nginx:1.27".'),
+                required=True,
+                constraints=[
+                    constraints.Length(min=2, max=tmpl.NAME_MAX_LENGTH),
+                ],
+            ),
+            tmpl.COMMAND: properties.Schema(
+                properties.Schema.LIST,
+                _('Command to run, as a list of strings (no shell '
+                  'parsing). The image\'s entrypoint is kept; without a '
+                  'command the image\'s default command runs.'),
+                schema=properties.Schema(properties.Schema.STRING),
+            ),
+            tmpl.ARGS: properties.Schema(
+                properties.Schema.LIST,
+                _('Arguments appended to the command.'),
+                schema=properties.Schema(properties.Schema.STRING),
+            ),
+            tmpl.ENVIRONMENT: properties.Schema(
+                properties.Schema.MAP,
+                _('Environment variables of the container. Values are '
+                  'passed as strings.'),
+            ),
+            tmpl.WORKDIR: properties.Schema(
+                properties.Schema.STRING,
+                _('Working directory in which the command runs.'),
+            ),
+            tmpl.PORTS: properties.Schema(
+                properties.Schema.LIST,
+                _('Ports the container listens on.'),
+                schema=properties.Schema(
+                    properties.Schema.MAP,
+                    schema={
+                        tmpl.CONTAINER_PORT: properties.Schema(
+                            properties.Schema.INTEGER,
+                            _('Port number.'),
+                            required=True,
+                            constraints=[constraints.Range(min=1,
+                                                           max=65535)],
+                        ),
+                        tmpl.PROTOCOL: properties.Schema(
+                            properties.Schema.STRING,
+                            _('Protocol of the port.'),
+                            default=tmpl.PROTOCOLS[0],
+                            constraints=[
+                                constraints.AllowedValues(tmpl.PROTOCOLS),
+                            ],
+                        ),
+                    },
+                ),
+            ),
+            tmpl.CPU: properties.Schema(
+                properties.Schema.NUMBER,
+                _('Number of virtual CPUs requested for the container. The '
+                  'service applies its own limits (Zun: 0.1 to 16 by '
+                  'default).'),
+                constraints=[constraints.Range(min=0.1)],
+            ),
+            tmpl.MEMORY: properties.Schema(
+                properties.Schema.INTEGER,
+                _('Memory requested for the container, in MiB. The service '
+                  'applies its own limits (Zun: 4 to 8192 by default).'),
+                constraints=[constraints.Range(min=4)],
+            ),
+            tmpl.VOLUME_MOUNTS: properties.Schema(
+                properties.Schema.LIST,
+                _('Volumes of the capsule to mount into this container.'),
+                schema=properties.Schema(
+                    properties.Schema.MAP,
+                    schema={
+                        tmpl.MOUNT_VOLUME_NAME: properties.Schema(
+                            properties.Schema.STRING,
+                            _('Name of a volume declared in the "volumes" '
+                              'property.'),
+                            required=True,
+                        ),
+                        tmpl.MOUNT_PATH: properties.Schema(
+                            properties.Schema.STRING,
+                            _('Absolute path in the container at which the '
+                              'volume is mounted.'),
+                            required=True,
+                            constraints=[constraints.AllowedPattern('/.*')],
+                        ),
+                    },
+                ),
+            ),
+            tmpl.TTY: properties.Schema(
+                properties.Schema.BOOLEAN,
+                _('Whether the container gets a TTY.'),
+            ),
+            tmpl.STDIN: properties.Schema(
+                properties.Schema.BOOLEAN,
+                _('Whether the container\'s standard input is kept open.'),
+            ),
+            tmpl.IMAGE_PULL_POLICY: properties.Schema(
+                properties.Schema.STRING,
+                _('When to pull the image. A real Zun honours this only for '
+                  'administrators and ignores it for other users.'),
+                constraints=[
+                    constraints.AllowedValues(tmpl.IMAGE_PULL_POLICIES),
+                ],
+            ),
+        },
+    )
+
+
+class Capsule(resource.Resource):
+    """A Zun capsule: a group of containers sharing one network namespace.
+
+    A capsule is Zun's counterpart of a Kubernetes pod. Its containers get
+    the capsule's addresses and reach each other on localhost. Init
+    containers, if any, run one after another, each to completion, before
+    the containers start. Volumes are declared once on the capsule and
+    mounted into the containers that name them.
+
+    The capsule is created through the "container" service of the Keystone
+    catalog: a real Zun, or the Zun-compatible engine bundled with
+    heat-capsule. The resource is CREATE_COMPLETE when the capsule is
+    Running, and fails with the service's status_reason if the capsule goes
+    to Error. On delete it waits until the capsule is gone.
+
+    Zun has no API to modify a capsule, so changing any property replaces
+    the capsule: a new one is created and the old one is deleted.
+    """
+
+    support_status = support.SupportStatus(
+        version='27.0.0',
+        status=support.UNSUPPORTED,
+        message=_('Provided by the heat-capsule plugin, not by the Heat '
+                  'project.'))
+
+    default_client_name = tmpl.CLIENT_NAME
+
+    entity = 'capsules'
+
+    PROPERTIES = (
+        NAME, LABELS, ANNOTATIONS, RESTART_POLICY, AVAILABILITY_ZONE,
+        CONTAINERS, INIT_CONTAINERS, VOLUMES,
+    ) = tmpl.PROPERTIES
+
+    ATTRIBUTES = (
+        ADDRESSES_ATTR, STATUS_ATTR, STATUS_REASON_ATTR, CONTAINERS_ATTR,
+        INIT_CONTAINERS_ATTR, CPU_ATTR, MEMORY_ATTR, NAME_ATTR, LABELS_ATTR,
+        ANNOTATIONS_ATTR,
+    ) = (
+        'addresses', 'status', 'status_reason', 'containers',
+        'init_containers', 'cpu', 'memory', 'name', 'labels',
+        'annotations',
+    )
+
+    properties_schema = {
+        NAME: properties.Schema(
+            properties.Schema.STRING,
+            _('Name of the capsule. Defaults to a name made from the stack '
+              'and resource names.'),
+            constraints=_name_constraints(),
+        ),
+        LABELS: properties.Schema(
+            properties.Schema.MAP,
+            _('Labels of the capsule: key/value pairs, stored as strings.'),
+        ),
+        ANNOTATIONS: properties.Schema(
+            properties.Schema.MAP,
+            _('Annotations of the capsule: free-form metadata stored with '
+              'it.'),
+        ),
+        RESTART_POLICY: properties.Schema(
+            properties.Schema.STRING,
+            _('What to do when a container exits.'),
+            default=tmpl.RESTART_POLICIES[0],
+            constraints=[constraints.AllowedValues(tmpl.RESTART_POLICIES)],
+        ),
+        AVAILABILITY_ZONE: properties.Schema(
+            properties.Schema.STRING,
+            _('Availability zone in which to run the capsule.'),
+            constraints=[constraints.Length(min=1, max=255)],
+        ),
+        CONTAINERS: properties.Schema(
+            properties.Schema.LIST,
+            _('The containers of the capsule; at least one. They start '
+              'once every init container has finished.'),
+            required=True,
+            constraints=[constraints.Length(min=1)],
+            schema=_container_schema(_('A container of the capsule.')),
+        ),
+        INIT_CONTAINERS: properties.Schema(
+            properties.Schema.LIST,
+            _('Containers that run one after another, each to completion, '
+              'before the containers start.'),
+            schema=_container_schema(_('An init container of the '
+                                       'capsule.')),
+        ),
+        VOLUMES: properties.Schema(
+            properties.Schema.LIST,
+            _('Volumes the containers can mount. Each is either a new '
+              'volume of the given size or an existing volume given by '
+              'volume_id (a Cinder volume on Zun). Every volume must be '
+              'mounted by at least one container.'),
+            schema=properties.Schema(
+                properties.Schema.MAP,
+                schema={
+                    tmpl.VOLUME_NAME: properties.Schema(
+                        properties.Schema.STRING,
+                        _('Name of the volume, unique within the capsule; '
+                          'volume_mounts refer to it.'),
+                        required=True,
+                        constraints=_name_constraints(),
+                    ),
+                    tmpl.VOLUME_SIZE: properties.Schema(
+                        properties.Schema.INTEGER,
+                        _('Size in GiB of a new volume to create. Exactly '
+                          'one of size and volume_id must be given.'),
+                        constraints=[constraints.Range(min=1)],
+                    ),
+                    tmpl.VOLUME_ID: properties.Schema(
+                        properties.Schema.STRING,
+                        _('UUID of an existing volume to use. Exactly one '
+                          'of size and volume_id must be given.'),
+                        constraints=[constraints.Length(min=36, max=36)],
+                    ),
+                    tmpl.VOLUME_AUTO_REMOVE: properties.Schema(
+                        properties.Schema.BOOLEAN,
+                        _('Whether a volume created from size is deleted '
+                          'with the capsule. The service keeps it by '
+                          'default; existing volumes are never deleted.'),
+                    ),
+                },
+            ),
+        ),
+    }
+
+    attributes_schema = {
+        ADDRESSES_ATTR: attributes.Schema(
+            _('Addresses of the capsule, keyed by network ID; each a list '
+              'of maps with "addr", "version", "port" and "subnet_id". '
+              'Empty until the capsule has been wired to a network.'),
+            type=attributes.Schema.MAP,
+        ),
+        STATUS_ATTR: attributes.Schema(
+            _('Status of the capsule: Creating, Created, Running, Stopped, '
+              'Error or Deleting.'),
+            type=attributes.Schema.STRING,
+        ),
+        STATUS_REASON_ATTR: attributes.Schema(
+            _('Why the capsule is in its status, typically the error '
+              'message when the status is Error.'),
+            type=attributes.Schema.STRING,
+        ),
+        CONTAINERS_ATTR: attributes.Schema(
+            _('The containers of the capsule as the service reports them: '
+              'maps with "uuid", "name", "image", "status", '
+              '"status_reason" and more.'),
+            type=attributes.Schema.LIST,
+        ),
+        INIT_CONTAINERS_ATTR: attributes.Schema(
+            _('The init containers of the capsule, in the same form as '
+              '"containers".'),
+            type=attributes.Schema.LIST,
+        ),
+        CPU_ATTR: attributes.Schema(
+            _('Virtual CPUs of the capsule, a number such as 0.5: the sum '
+              'over its containers, or the largest init container\'s value '
+              'if that is higher.'),
+        ),
+        MEMORY_ATTR: attributes.Schema(
+            _('Memory of the capsule in MiB, computed like "cpu".'),
+            type=attributes.Schema.INTEGER,
+        ),
+        NAME_ATTR: attributes.Schema(
+            _('Name of the capsule.'),
+            type=attributes.Schema.STRING,
+        ),
+        LABELS_ATTR: attributes.Schema(
+            _('Labels of the capsule.'),
+            type=attributes.Schema.MAP,
+        ),
+        ANNOTATIONS_ATTR: attributes.Schema(
+            _('Annotations of the capsule.'),
+            type=attributes.Schema.MAP,
+        ),
+    }
+
+    # What an attribute resolves to when there is no capsule (not created
+    # yet, or deleted behind Heat's back).
+    _EMPTY_ATTRIBUTES = {
+        ADDRESSES_ATTR: dict, STATUS_ATTR: str, STATUS_REASON_ATTR: str,
+        CONTAINERS_ATTR: list, INIT_CONTAINERS_ATTR: list,
+        CPU_ATTR: lambda: None, MEMORY_ATTR: lambda: None, NAME_ATTR: str,
+        LABELS_ATTR: dict, ANNOTATIONS_ATTR: dict,
+    }
+
+    # -- validation -------------------------------------------------------
+
+    def _invalid(self, path, message):
+        section = self.stack.t.get_section_name(rsrc_defn.PROPERTIES)
+        return exception.StackValidationFailed(
+            error=_('Property error'),
+            path=[self.stack.t.RESOURCES, self.t.name, section] + path,
+            message=message)
+
+    def _unresolved(self, path):
+        """Whether the raw value at ``path`` is still an intrinsic function.
+
+        At validation time ``get_attr`` of a resource that does not exist
+        yet resolves to None (or '' for a string); such a value is unknown,
+        not missing.
+        """
+        value = self.properties.data
+        for key in path:
+            if isinstance(value, function.Function):
+                return True
+            try:
+                value = value[key]
+            except (KeyError, IndexError, TypeError):
+                return False
+        return isinstance(value, function.Function)
+
+    def validate(self):
+        """Check the rules that span properties; nothing is created.
+
+        * size xor volume_id on every volume, and unique volume names;
+        * container names unique across containers and init_containers;
+        * every volume mount names a declared volume, and every declared
+          volume is mounted somewhere (Zun rejects unused volumes);
+        * label and environment values are scalars.
+        """
+        super().validate()
+        self._validate_string_map([self.LABELS],
+                                  self.properties[self.LABELS])
+        declared = self._validate_volumes()
+        mounted = self._validate_containers(declared)
+        if mounted is None:
+            return  # some mount is not resolved yet: cannot tell
+        for index, volume in enumerate(self.properties[self.VOLUMES] or []):
+            if volume[tmpl.VOLUME_NAME] not in mounted:
+                raise self._invalid(
+                    [self.VOLUMES, index, tmpl.VOLUME_NAME],
+                    _('Volume "%s" is not mounted by any container.')
+                    % volume[tmpl.VOLUME_NAME])
+
+    def _validate_volumes(self):
+        """Check the volumes; return the set of declared volume names."""
+        declared = set()
+        for index, volume in enumerate(self.properties[self.VOLUMES] or []):
+            path = [self.VOLUMES, index]
+            name = volume[tmpl.VOLUME_NAME]
+            if name in declared:
+                raise self._invalid(
+                    path + [tmpl.VOLUME_NAME],
+                    _('Volume name "%s" is declared more than once.') % name)
+            declared.add(name)
+            given = [key for key in (tmpl.VOLUME_SIZE, tmpl.VOLUME_ID)
+                     if volume.get(key) not in (None, '')
+                     or self._unresolved(path + [key])]
+            where = ['%s[%d].%s' % (self.VOLUMES, index, key)
+                     for key in (tmpl.VOLUME_SIZE, tmpl.VOLUME_ID)]
+            if len(given) == 2:
+                raise exception.ResourcePropertyConflict(*where)
+            if not given:
+                raise exception.PropertyUnspecifiedError(*where)
+        return declared
+
+    def _validate_containers(self, declared):
+        """Check names, environments and mounts of all containers.
+
+        Return the set of mounted volume names, or None when a mount's
+        volume name is not resolved yet.
+        """
+        owners = {}
+        mounted = set()
+        unresolved = False
+        for key in (self.CONTAINERS, self.INIT_CONTAINERS):
+            for index, container in enumerate(self.properties[key] or []):
+                path = [key, index]
+                name = container.get(tmpl.CONTAINER_NAME)
+                if name in owners:
+                    raise self._invalid(
+                        path + [tmpl.CONTAINER_NAME],
+                        _('Container name "%(name)s" is already used by '
+                          '%(other)s; names must be unique across '
+                          'containers and init_containers.')
+                        % {'name': name, 'other': owners[name]})
+                if name:
+                    owners[name] = '%s[%d]' % (key, index)
+                self._validate_string_map(path + [tmpl.ENVIRONMENT],
+                                          container.get(tmpl.ENVIRONMENT))
+                mounts = container.get(tmpl.VOLUME_MOUNTS) or []
+                for m_index, mount in enumerate(mounts):
+                    m_path = path + [tmpl.VOLUME_MOUNTS, m_index,
+                                     tmpl.MOUNT_VOLUME_NAME]
+                    volume = mount.get(tmpl.MOUNT_VOLUME_NAME)
+                    if self._unresolved(m_path):
+                        unresolved = True
+                    elif volume not in declared:
+                        raise self._invalid(
+                            m_path,
+                            _('Volume "%s" is not declared in the '
+                              '"volumes" property.') % volume)
+                    mounted.add(volume)
+        return None if unresolved else mounted
+
+    def _validate_string_map(self, path, mapping):
+        for key, value in (mapping or {}).items():
+            if isinstance(value, (dict, list)):
+                raise self._invalid(
+                    path + [key],
+                    _('The value must be a string, number or boolean, '
+                      'not a list or a map.'))
+
+    # -- lifecycle --------------------------------------------------------
+
+    def _default_name(self):
+        return tmpl.safe_name(self.physical_resource_name(),
+                              self.physical_resource_name_limit)
+
+    def handle_create(self):
+        template = tmpl.build_template(self.properties,
+                                       default_name=self._default_name())
+        capsule = self.client().capsules.create(template=template)
+        self.resource_id_set(capsule.uuid)
+        return capsule.uuid
+
+    def check_create_complete(self, capsule_id):
+        capsule = self.client().capsules.get(capsule_id).to_dict()
+        status = capsule.get('status')
+        if status in tmpl.CREATE_IN_PROGRESS_STATUSES:
+            return False
+        if status == tmpl.RUNNING:
+            return True
+        reason = capsule.get('status_reason') or _('no reason given')
+        if status == tmpl.ERROR:
+            raise exception.ResourceInError(
+                resource_status=status,
+                status_reason=_('Capsule "%(name)s" failed: %(reason)s')
+                % {'name': self.name, 'reason': reason})
+        raise exception.ResourceUnknownStatus(
+            resource_status=status,
+            result=_('Capsule "%s" did not reach Running') % self.name,
+            status_reason=reason)
+
+    def handle_delete(self):
+        """Request deletion; the token remembers the status before it.
+
+        Deletion is asynchronous. If the capsule was not in Error before and
+        goes to Error afterwards, the service failed to delete it.
+        """
+        if self.resource_id is None:
+            return None
+        with self.client_plugin().ignore_not_found:
+            capsule = self.client().capsules.get(self.resource_id)
+            self.client().capsules.delete(self.resource_id)
+            return self.resource_id, capsule.to_dict().get('status')
+        return None
+
+    def check_delete_complete(self, token):
+        if not token:
+            return True
+        capsule_id, status_before = token
+        try:
+            capsule = self.client().capsules.get(capsule_id)
+        except Exception as exc:
+            self.client_plugin().ignore_not_found(exc)
+            return True
+        if capsule is None:
+            return True
+        capsule = capsule.to_dict()
+        if (capsule.get('status') == tmpl.ERROR
+                and status_before != tmpl.ERROR):
+            raise exception.ResourceInError(
+                resource_status=tmpl.ERROR,
+                status_reason=_('Capsule "%(name)s" could not be deleted: '
+                                '%(reason)s')
+                % {'name': self.name,
+                   'reason': capsule.get('status_reason')})
+        return False
+
+    def handle_check(self):
+        capsule = self.client().capsules.get(self.resource_id).to_dict()
+        self._verify_check_conditions([{
+            'attr': self.STATUS_ATTR,
+            'expected': tmpl.RUNNING,
+            'current': capsule.get('status'),
+        }])
+
+    # -- attributes -------------------------------------------------------
+
+    def _resolve_attribute(self, name):
+        empty = self._EMPTY_ATTRIBUTES[name]()
+        if self.resource_id is None:
+            return empty
+        try:
+            capsule = self.client().capsules.get(self.resource_id)
+        except Exception as exc:
+            self.client_plugin().ignore_not_found(exc)
+            return empty
+        value = capsule.to_dict().get(name) if capsule else None
+        if value is None:
+            return empty
+        if name == self.MEMORY_ATTR:
+            # Zun reports memory as a string of MiB, e.g. "512".
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                return value
+        return value
+
+    def _resolve_any_attribute(self, attr):
+        value = super()._resolve_any_attribute(attr)
+        if value is None and attr == self.SHOW:
+            return {}
+        return value
+
+
+def resource_mapping():
+    return {RESOURCE_TYPE: Capsule}
+
+
+def available_resource_mapping():
+    """The mapping Heat registers: empty when a dependency is missing.
+
+    The type needs python-zunclient and the ``zun_capsule`` client plugin,
+    which the ``heat.clients`` entry point registers once the heat-capsule
+    distribution is installed. Without either, the type is not offered and
+    heat-engine starts normally.
+    """
+    if importutils.try_import('zunclient.client') is None:
+        LOG.warning('%s is not available: python-zunclient cannot be '
+                    'imported.', RESOURCE_TYPE)
+        return {}
+    clients.initialise()
+    if not clients.has_client(tmpl.CLIENT_NAME):
+        LOG.warning('%(type)s is not available: the Heat client plugin '
+                    '"%(client)s" is not registered (is the heat-capsule '
+                    'distribution installed?).',
+                    {'type': RESOURCE_TYPE, 'client': tmpl.CLIENT_NAME})
+        return {}
+    return resource_mapping()

@@ -1,0 +1,215 @@
+"""Names and the pure mapping from OS::Zun::Capsule properties to a template.
+
+``build_template()`` turns the resource's snake_case properties (a mapping in
+which unset values are ``None``, the way Heat's ``Properties`` presents them)
+into the camelCase capsule template that ``POST /v1/capsules`` takes as
+``{"template": ...}``. It has no side effects and imports neither Heat nor
+zunclient, so every field can be tested on its own.
+
+Property                                 Template key
+---------------------------------------  ------------------------------------
+name / labels / annotations              metadata.name / .labels / .annotations
+availability_zone                        availabilityZone
+restart_policy                           spec.restartPolicy
+containers / init_containers             spec.containers / spec.initContainers
+  name, image, command, args             name, image, command, args
+  environment, workdir                   env, workDir
+  ports[].container_port, .protocol      ports[].containerPort, .protocol
+  cpu, memory                            resources.requests.cpu, .memory
+  volume_mounts[].name, .mount_path      volumeMounts[].name, .mountPath
+  tty, stdin, image_pull_policy          tty, stdin, imagePullPolicy
+volumes[].name                           spec.volumes[].name
+volumes[].size, .volume_id, .auto_remove spec.volumes[].cinder.size, .volumeID,
+                                         .autoRemove
+"""
+
+import re
+
+# The client plugin name, as declared under ``heat.clients`` in setup.cfg.
+# Distinct from Heat's own ``zun`` plugin, which stops at microversion 1.36.
+CLIENT_NAME = 'zun_capsule'
+
+# Pinned Zun API microversion. 1.32+ gives the current capsule view (name,
+# labels, async delete), 1.34 init containers, 1.35 ports, 1.37 tty/stdin,
+# 1.38 annotations; 1.40 is the maximum of Zun 18, of python-zunclient 5.5 and
+# of the bundled engine.
+MICROVERSION = '1.40'
+
+# Capsule statuses (Zun reuses the container status set for capsules).
+STATUSES = (
+    CREATING, CREATED, RUNNING, STOPPED, ERROR, DELETING, UNKNOWN,
+) = (
+    'Creating', 'Created', 'Running', 'Stopped', 'Error', 'Deleting',
+    'Unknown',
+)
+CREATE_IN_PROGRESS_STATUSES = (CREATING, CREATED)
+
+PROPERTIES = (
+    NAME, LABELS, ANNOTATIONS, RESTART_POLICY, AVAILABILITY_ZONE,
+    CONTAINERS, INIT_CONTAINERS, VOLUMES,
+) = (
+    'name', 'labels', 'annotations', 'restart_policy', 'availability_zone',
+    'containers', 'init_containers', 'volumes',
+)
+
+CONTAINER_KEYS = (
+    CONTAINER_NAME, IMAGE, COMMAND, ARGS, ENVIRONMENT, WORKDIR, PORTS,
+    CPU, MEMORY, VOLUME_MOUNTS, TTY, STDIN, IMAGE_PULL_POLICY,
+) = (
+    'name', 'image', 'command', 'args', 'environment', 'workdir', 'ports',
+    'cpu', 'memory', 'volume_mounts', 'tty', 'stdin', 'image_pull_policy',
+)
+
+PORT_KEYS = (CONTAINER_PORT, PROTOCOL) = ('container_port', 'protocol')
+
+VOLUME_MOUNT_KEYS = (
+    MOUNT_VOLUME_NAME, MOUNT_PATH,
+) = (
+    'name', 'mount_path',
+)
+
+VOLUME_KEYS = (
+    VOLUME_NAME, VOLUME_SIZE, VOLUME_ID, VOLUME_AUTO_REMOVE,
+) = (
+    'name', 'size', 'volume_id', 'auto_remove',
+)
+
+RESTART_POLICIES = ('Always', 'OnFailure', 'Never')
+PROTOCOLS = ('TCP', 'UDP')
+IMAGE_PULL_POLICIES = ('Always', 'IfNotPresent', 'Never')
+
+# Zun's pattern for capsule, container and volume names (2-255 characters).
+NAME_PATTERN = '^[a-zA-Z0-9][a-zA-Z0-9_.-]+$'
+NAME_MAX_LENGTH = 255
+
+# Generated container names: "<prefix>-<1-based position in its list>".
+APP_NAME_PREFIX = 'container'
+INIT_NAME_PREFIX = 'init-container'
+
+
+def _given(value):
+    """True for a value the user set: not None, not an empty list/map."""
+    return value is not None and value != [] and value != {}
+
+
+def _as_strings(mapping):
+    """Map values as strings: Zun keeps env and labels as strings."""
+    return {str(k): ('' if v is None else str(v)) for k, v in mapping.items()}
+
+
+def _put(target, key, value):
+    if _given(value):
+        target[key] = value
+
+
+def container_names(containers, init_containers):
+    """Return the effective names of the containers and init containers.
+
+    A container with a ``name`` keeps it. One without gets a stable name
+    from its position, ``container-<n>`` or ``init-container-<n>`` (n counts
+    from 1 within its own list), skipping any name the user already chose,
+    so the same properties always give the same names.
+    """
+    containers = containers or []
+    init_containers = init_containers or []
+    taken = {c.get(CONTAINER_NAME)
+             for c in list(containers) + list(init_containers)
+             if c.get(CONTAINER_NAME)}
+
+    def assign(items, prefix):
+        names = []
+        for position, item in enumerate(items, start=1):
+            name = item.get(CONTAINER_NAME)
+            if not name:
+                candidate = '%s-%d' % (prefix, position)
+                suffix = 1
+                name = candidate
+                while name in taken:
+                    suffix += 1
+                    name = '%s-%d' % (candidate, suffix)
+                taken.add(name)
+            names.append(name)
+        return names
+
+    app_names = assign(containers, APP_NAME_PREFIX)
+    init_names = assign(init_containers, INIT_NAME_PREFIX)
+    return app_names, init_names
+
+
+def build_container(container, name):
+    """Map one container (or init container) onto its template entry."""
+    entry = {'name': name, 'image': container[IMAGE]}
+    _put(entry, 'command', list(container.get(COMMAND) or []))
+    _put(entry, 'args', list(container.get(ARGS) or []))
+    _put(entry, 'env', _as_strings(container.get(ENVIRONMENT) or {}))
+    _put(entry, 'workDir', container.get(WORKDIR))
+    _put(entry, 'ports', [
+        {'containerPort': port[CONTAINER_PORT],
+         'protocol': port.get(PROTOCOL) or PROTOCOLS[0]}
+        for port in container.get(PORTS) or []])
+    requests = {}
+    _put(requests, 'cpu', container.get(CPU))
+    _put(requests, 'memory', container.get(MEMORY))
+    _put(entry, 'resources', {'requests': requests} if requests else None)
+    _put(entry, 'volumeMounts', [
+        {'name': mount[MOUNT_VOLUME_NAME], 'mountPath': mount[MOUNT_PATH]}
+        for mount in container.get(VOLUME_MOUNTS) or []])
+    for key, template_key in ((TTY, 'tty'), (STDIN, 'stdin')):
+        if container.get(key) is not None:
+            entry[template_key] = bool(container[key])
+    _put(entry, 'imagePullPolicy', container.get(IMAGE_PULL_POLICY))
+    return entry
+
+
+def build_volume(volume):
+    """Map one volume onto its template entry (a Cinder-style volume)."""
+    cinder = {}
+    _put(cinder, 'size', volume.get(VOLUME_SIZE))
+    _put(cinder, 'volumeID', volume.get(VOLUME_ID))
+    if volume.get(VOLUME_AUTO_REMOVE) is not None:
+        cinder['autoRemove'] = bool(volume[VOLUME_AUTO_REMOVE])
+    return {'name': volume[VOLUME_NAME], 'cinder': cinder}
+
+
+def build_template(properties, default_name=None):
+    """Return the capsule template for the given resource properties.
+
+    :param properties: a mapping keyed by ``PROPERTIES``; missing keys and
+        ``None`` values mean "not set" and are left out of the template.
+    :param default_name: ``metadata.name`` to use when ``name`` is not set.
+    """
+    containers = properties.get(CONTAINERS) or []
+    init_containers = properties.get(INIT_CONTAINERS) or []
+    names, init_names = container_names(containers, init_containers)
+
+    metadata = {}
+    _put(metadata, 'name', properties.get(NAME) or default_name)
+    _put(metadata, 'labels', _as_strings(properties.get(LABELS) or {}))
+    _put(metadata, 'annotations', properties.get(ANNOTATIONS))
+
+    spec = {'containers': [build_container(c, n)
+                           for c, n in zip(containers, names)]}
+    _put(spec, 'restartPolicy', properties.get(RESTART_POLICY))
+    _put(spec, 'initContainers', [build_container(c, n)
+                                  for c, n in zip(init_containers,
+                                                  init_names)])
+    _put(spec, 'volumes', [build_volume(v)
+                           for v in properties.get(VOLUMES) or []])
+
+    template = {'kind': 'capsule', 'metadata': metadata, 'spec': spec}
+    _put(template, 'availabilityZone', properties.get(AVAILABILITY_ZONE))
+    return template
+
+
+def safe_name(name, limit=NAME_MAX_LENGTH):
+    """Turn any string into a valid capsule name (``NAME_PATTERN``).
+
+    Used for the default capsule name derived from the stack and resource
+    names, which may contain characters Zun rejects. Returns None when
+    nothing usable is left.
+    """
+    if not name:
+        return None
+    name = re.sub('[^a-zA-Z0-9_.-]', '-', name)
+    name = name.lstrip('_.-')[:limit]
+    return name if len(name) >= 2 else None

@@ -1,0 +1,1 @@
+"""Heat plugin_dirs drop-in for OS::Zun::Capsule (see heat_capsule_capsule)."""

@@ -1,0 +1,83 @@
+"""A Unix-socket forwarder to the Docker socket, to take Docker "down".
+
+The engine under test talks to Docker through this proxy; stopping the
+proxy cuts every connection (including the event stream), which the engine
+sees exactly as a stopped dockerd, without disturbing the real daemon that
+other tests and services share.
+"""
+
+import contextlib
+import os
+import socket
+import threading
+
+DOCKER_SOCKET = '/var/run/docker.sock'
+
+
+class DockerProxy:
+    def __init__(self, path, target=DOCKER_SOCKET):
+        self.path = path
+        self.target = target
+        self._listener = None
+        self._connections = set()
+        self._lock = threading.Lock()
+
+    @property
+    def url(self):
+        return 'unix://' + self.path
+
+    def start(self):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(self.path)
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,),
+                         daemon=True).start()
+        return self
+
+    def stop(self):
+        """Refuse new connections and cut the open ones."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
+        with self._lock:
+            connections, self._connections = self._connections, set()
+        for sock in connections:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                upstream.connect(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._connections.update((client, upstream))
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink),
+                                 daemon=True).start()
+
+    def _pump(self, source, sink):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                sink.shutdown(socket.SHUT_WR)
