@@ -13,34 +13,8 @@ WAIT_SECONDS=60
 
 log() { printf '[setup-docker] %s\n' "$*"; }
 
-installed() {
-    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
-}
-
-install_packages() {
-    local missing=() package created_policy=
-    for package in docker.io busybox-static; do
-        installed "$package" || missing+=("$package")
-    done
-    if [ "${#missing[@]}" -eq 0 ]; then
-        log "docker.io and busybox-static are installed"
-        return
-    fi
-    log "installing ${missing[*]}"
-    # Keep the packages' postinst scripts from starting services: this
-    # script starts dockerd itself, the same way with or without systemd.
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-        chmod +x /usr/sbin/policy-rc.d
-        created_policy=1
-    fi
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        --no-install-recommends "${missing[@]}" >/dev/null
-    if [ -n "$created_policy" ]; then
-        rm -f /usr/sbin/policy-rc.d
-    fi
-}
+# shellcheck source=tools/lib/apt.sh
+. "$(dirname "$0")/lib/apt.sh"
 
 docker_answers() {
     if command -v curl >/dev/null 2>&1; then
@@ -89,7 +63,7 @@ main() {
         log "must run as root"
         exit 1
     fi
-    install_packages
+    apt_install_missing docker.io busybox-static
     if docker_answers; then
         log "Docker already answers on $SOCKET"
         return

@@ -64,7 +64,7 @@ runtime_opts = [
                     'one Docker host.'),
     cfg.StrOpt('network_name', default='heat-capsule',
                help='Docker bridge network that capsules attach to.'),
-    cfg.IntOpt('sync_workers', default=8, min=1,
+    cfg.IntOpt('sync_workers', default=16, min=1,
                help='Threads that run capsule syncs.'),
     cfg.IntOpt('resync_interval', default=30, min=1,
                help='Seconds between full resyncs, a safety net behind '

@@ -18,6 +18,7 @@ import pytest
 from heat_capsule.engine.runtime import docker_driver
 from heat_capsule.engine.runtime import images
 from heat_capsule.engine.runtime import spec
+from tests.support import engine as engine_support
 
 BUSYBOX = 'busybox:latest'
 DOCKER_URL = os.environ.get('DOCKER_HOST', 'unix:///var/run/docker.sock')
@@ -43,6 +44,16 @@ def busybox_image(docker_client):
     except docker.errors.ImageNotFound:
         images.build_busybox_image(docker_client, BUSYBOX)
     return BUSYBOX
+
+
+@pytest.fixture(scope='module')
+def engine():
+    """A heat-capsule-engine process on 127.0.0.1 for one test module."""
+    engine_support.ensure_test_images()
+    process = engine_support.EngineProcess().start()
+    yield process
+    process.stop()
+    engine_support.remove_everything(process.driver())
 
 
 @pytest.fixture(scope='session')

@@ -17,15 +17,6 @@ HEADERS = {'Content-Type': 'application/json',
 
 
 @pytest.fixture(scope='module')
-def engine():
-    engine_support.ensure_test_images()
-    process = engine_support.EngineProcess().start()
-    yield process
-    process.stop()
-    engine_support.remove_everything(process.driver())
-
-
-@pytest.fixture(scope='module')
 def client():
     return docker.from_env()
 

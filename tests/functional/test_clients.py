@@ -24,15 +24,6 @@ TEMPLATE = {
 }
 
 
-@pytest.fixture(scope='module')
-def engine():
-    engine_support.ensure_test_images()
-    process = engine_support.EngineProcess().start()
-    yield process
-    process.stop()
-    engine_support.remove_everything(process.driver())
-
-
 def zun(engine, version='1'):
     return zun_client.Client(version, endpoint_override=engine.url + '/v1',
                              auth_token='test-token')

@@ -71,8 +71,16 @@ def test_sigkill_during_creates_and_deletes_converges(client):
         def all_running():
             listed = capsules(engine.url)
             return all(listed[u]['status'] == 'Running' for u in created)
-        engine_support.wait_for(all_running, timeout=90,
-                                what='every capsule Running after restart')
+        try:
+            engine_support.wait_for(all_running, timeout=90,
+                                    what='every capsule Running after '
+                                         'restart')
+        except AssertionError:
+            listed = capsules(engine.url)
+            raise AssertionError('not all Running: %s (state in %s)' % (
+                {u: (listed[u]['status'], listed[u]['status_reason'],
+                     [c['status'] for c in listed[u]['init_containers']])
+                 for u in created}, engine.state_dir))
 
         doomed = created[:3]
         for capsule_uuid in doomed:

@@ -422,7 +422,7 @@ class DockerDriver:
         image = container.image
         policy = (container.image_pull_policy or 'ifnotpresent').lower()
         with self._errors('look up image %s' % image):
-            present = self._image_present(image)
+            present = images.image_present(self._docker(), image)
             if policy == 'never' or (policy != 'always' and present):
                 if present:
                     return 'present'
@@ -439,13 +439,6 @@ class DockerDriver:
             raise spec.ImageUnavailable(
                 'image %s is not present and could not be pulled: %s'
                 % (image, reason))
-
-    def _image_present(self, image):
-        try:
-            self._api.inspect_image(image)
-        except docker_errors.NotFound:
-            return False
-        return True
 
     def _ensure_sandbox_image(self):
         with self._sandbox_image_lock:

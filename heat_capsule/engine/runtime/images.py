@@ -196,10 +196,11 @@ def _engine_architecture(client):
     return client.info().get('Architecture') or ''
 
 
-def _image_present(client, tag):
+def image_present(client, tag):
+    """Whether the Docker engine holds image `tag`."""
     try:
         client.api.inspect_image(tag)
-    except docker_errors.ImageNotFound:
+    except docker_errors.NotFound:
         return False
     return True
 
@@ -239,7 +240,7 @@ def ensure_sandbox_image(client, tag, default_tag=DEFAULT_SANDBOX_IMAGE):
         failed.
     :raises ImageBuildError: the default image could not be built.
     """
-    if _image_present(client, tag):
+    if image_present(client, tag):
         return 'present'
     if tag == default_tag:
         build_sandbox_image(client, tag)
@@ -272,7 +273,7 @@ def pull(client, reference):
                 reason = message['error']
     except docker_errors.APIError as e:
         reason = e.explanation or str(e)
-    if reason is None and not _image_present(client, reference):
+    if reason is None and not image_present(client, reference):
         reason = 'the pull finished but the image is not there'
     return _shorten(reason) if reason else None
 
@@ -409,14 +410,14 @@ def main(argv=None):
                                          version='auto')
         else:
             client = docker.from_env(version='auto')
-        if args.force or not _image_present(client, args.busybox_tag):
+        if args.force or not image_present(client, args.busybox_tag):
             image_id = build_busybox_image(client, args.busybox_tag,
                                            args.busybox)
             print('built %s (%s) from %s'
                   % (args.busybox_tag, image_id, args.busybox))
         else:
             print('%s is present' % args.busybox_tag)
-        if _image_present(client, args.sandbox_tag):
+        if image_present(client, args.sandbox_tag):
             print('%s is present' % args.sandbox_tag)
         else:
             image_id = build_sandbox_image(client, args.sandbox_tag)
