@@ -52,7 +52,10 @@ class Capsule(TimestampMixin, Base):
     hostname: orm.Mapped[str | None] = orm.mapped_column(sa.String(63))
     # spec volume name -> engine volume uuid
     volume_map: orm.Mapped[dict] = orm.mapped_column(default=dict)
-    template: orm.Mapped[dict] = orm.mapped_column(default=dict)
+    # The request as validated; kept for reference, never needed to serve
+    # or sync a capsule, so it is not loaded unless asked for.
+    template: orm.Mapped[dict] = orm.mapped_column(default=dict,
+                                                   deferred=True)
 
     containers: orm.Mapped[list['Container']] = orm.relationship(
         back_populates='capsule', order_by='Container.position',
