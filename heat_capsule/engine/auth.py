@@ -4,8 +4,6 @@ The version documents (``/`` and ``/v1``) are public in both modes, as in
 Zun.
 """
 
-from keystonemiddleware import auth_token
-
 PUBLIC_PATHS = ('', '/', '/v1', '/v1/')
 
 
@@ -44,6 +42,9 @@ class PublicRoutes:
 
 def wrap(app, conf):
     if conf.api.auth_strategy == 'keystone':
+        # Imported only when used: it brings keystoneclient and friends,
+        # a good part of a noauth engine's memory otherwise.
+        from keystonemiddleware import auth_token
         protected = auth_token.AuthProtocol(
             app, {'oslo_config_config': conf})
     else:

@@ -36,8 +36,21 @@ def build(conf):
     return services, reconciler, deploy.make_app(services)
 
 
+def _skip_ssh_transport(conf):
+    """Keep the docker SDK from importing paramiko when it is not used.
+
+    The SDK imports paramiko (and cryptography) whenever it is installed,
+    for ssh:// Docker URLs; that is a third of a noauth engine's memory.
+    Unless the engine talks to Docker over ssh, mark it unavailable before
+    the SDK is imported, which makes the SDK skip it.
+    """
+    if not conf.runtime.docker_url.startswith('ssh://'):
+        sys.modules.setdefault('paramiko', None)
+
+
 def main(argv=None):
     conf = prepare(argv)
+    _skip_ssh_transport(conf)
     services, reconciler, app = build(conf)
     server = cheroot_wsgi.Server(
         (conf.api.listen, conf.api.port), app,

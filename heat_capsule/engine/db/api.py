@@ -9,15 +9,16 @@ none of that and gets no lock.
 """
 
 import contextlib
-import os
 import threading
 import types
 
-from alembic import command as alembic_command
-from alembic import config as alembic_config
+import subprocess
+import sys
+
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from heat_capsule.engine.db import migrations
 from heat_capsule.engine.db import models
 
 SORT_KEYS = ('id', 'uuid', 'name', 'status', 'created_at', 'updated_at',
@@ -90,14 +91,26 @@ class Database:
                                               expire_on_commit=False)
         self._write_lock = threading.Lock() if self.is_sqlite else None
 
+    def schema_revision(self):
+        """The alembic revision the database is at (None: empty)."""
+        with self.engine.connect() as connection:
+            if not sa.inspect(connection).has_table('alembic_version'):
+                return None
+            return connection.execute(sa.text(
+                'SELECT version_num FROM alembic_version')).scalar()
+
     def upgrade(self):
-        """Bring the schema to the newest alembic revision."""
-        cfg = alembic_config.Config()
-        cfg.set_main_option('script_location', os.path.join(
-            os.path.dirname(__file__), 'migrations'))
-        with self.engine.begin() as connection:
-            cfg.attributes['connection'] = connection
-            alembic_command.upgrade(cfg, 'head')
+        """Bring the schema to the newest alembic revision.
+
+        The migrations run in a child process: alembic is needed once per
+        upgrade, and importing it into the long-running engine would cost
+        it memory for good. An up-to-date database costs one query.
+        """
+        if self.schema_revision() == migrations.HEAD:
+            return
+        subprocess.run([sys.executable, '-m',
+                        'heat_capsule.engine.db.migrations', self.url],
+                       check=True)
 
     @contextlib.contextmanager
     def _reader(self):
