@@ -259,3 +259,39 @@ def test_volumes_survive_or_go_by_auto_remove(engine, client):
     delete_and_wait(engine, reused['uuid'])
     assert 'hc-vol-%s' % ids['keep'] in {v.name for v in
                                          client.volumes.list()}
+
+
+def test_a_stopped_sandbox_is_brought_back_with_its_network(engine, client):
+    capsule = create(engine, {
+        'kind': 'capsule', 'metadata': {'name': 'revived'},
+        'spec': {'containers': [
+            busybox('web', ['sh', '-c', 'echo up > /www/ok; '
+                                        'exec httpd -f -p 8080 -h /www']),
+            busybox('probe', ['sleep', '3600'])]}})
+    wait_status(engine, capsule['uuid'], 'Running')
+    client.containers.get('hc-%s' % capsule['uuid']).stop(timeout=0)
+
+    def sandbox_running():
+        sandbox = client.containers.get('hc-%s' % capsule['uuid'])
+        return sandbox if sandbox.status == 'running' else None
+    sandbox = engine_support.wait_for(sandbox_running, timeout=30,
+                                      what='sandbox started again')
+
+    def serving():
+        body = show(engine, capsule['uuid']).json()
+        if body['status'] != 'Running':
+            return None
+        try:
+            code, out = run_in(client, capsule['uuid'], 'probe',
+                               'wget -qO- http://127.0.0.1:8080/ok')
+        except docker.errors.APIError:   # being replaced right now
+            return None
+        return out if code == 0 else None
+    assert engine_support.wait_for(serving, timeout=30,
+                                   what='capsule serving again') == 'up\n'
+    # Both app containers were started again inside the new namespace.
+    for name in ('web', 'probe'):
+        started = docker_container(client, capsule['uuid'],
+                                   name).attrs['State']['StartedAt']
+        assert started >= sandbox.attrs['State']['StartedAt'], name
+    delete_and_wait(engine, capsule['uuid'])

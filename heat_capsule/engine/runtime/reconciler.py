@@ -357,8 +357,38 @@ class Reconciler:
 
     def _observe(self, capsule):
         rows = {c.uuid: c for c in capsule.containers}
-        self._record_observed(capsule, rows,
-                              self.driver.observe(capsule.uuid))
+        observed = self.driver.observe(capsule.uuid)
+        if self._repair(capsule, observed):
+            observed = self.driver.observe(capsule.uuid)
+        self._record_observed(capsule, rows, observed)
+
+    def _repair(self, capsule, observed):
+        """Bring a stopped sandbox back, and the containers that need it.
+
+        A sandbox that stopped (by hand, or a Docker restart that did not
+        bring it back) took the capsule's network namespace with it: it is
+        started again, and every app container that should be running is
+        started afresh in the new namespace (the driver replaces those that
+        joined the old one). As kubelet does for a pod sandbox. A sandbox
+        or container removed out of band is not recreated: that is reported.
+        Returns whether anything was done.
+        """
+        sandbox = observed.get('sandbox')
+        if sandbox is None or sandbox.status in ('Running', 'Restarting'):
+            return False
+        LOG.info('Capsule %s: sandbox is %s; starting it again',
+                 capsule.uuid, sandbox.status)
+        spec = to_spec(capsule, self.db.volumes_of(capsule.uuid))
+        try:
+            self.driver.ensure_sandbox(spec)
+            present = [c for c in spec.containers if c.uuid in observed]
+            self._start_together(spec, present)
+        except rspec.DockerUnavailable:
+            raise
+        except rspec.CapsuleRuntimeError as exc:
+            LOG.warning('Capsule %s could not be repaired: %s',
+                        capsule.uuid, exc)
+        return True
 
     def _record_observed(self, capsule, rows, observed, extra=None):
         """Write what Docker shows; derive the capsule status from it."""
