@@ -15,13 +15,19 @@ from heat_capsule.engine import service
 LOG = logging.getLogger(__name__)
 
 
-def prepare(argv=None, conf=None):
+def prepare(argv=None, conf=None, setup_logging=True):
+    """Parse the command line and configuration files.
+
+    ``setup_logging=False`` leaves the process's logging alone (a test or
+    tool reading an engine's configuration).
+    """
     conf = conf or cfg.ConfigOpts()
     conf_mod.register_opts(conf)
     logging.register_options(conf)
     conf(argv if argv is not None else sys.argv[1:],
          project='heat-capsule', prog='heat-capsule-engine')
-    logging.setup(conf, 'heat-capsule-engine')
+    if setup_logging:
+        logging.setup(conf, 'heat-capsule-engine')
     return conf
 
 

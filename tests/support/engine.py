@@ -135,7 +135,7 @@ class EngineProcess:
 
     def driver(self):
         conf = cmd.prepare(['--config-file', self.config_file],
-                           cfg.ConfigOpts())
+                           cfg.ConfigOpts(), setup_logging=False)
         return service.make_driver(conf)
 
 
