@@ -133,11 +133,16 @@ class HeatRig:
         ``resources/`` by default.
     :param poll_interval: seconds between two polls of a resource's
         ``check_*_complete``; None keeps Heat's 1 s.
+    :param database_url: Heat's database; a sqlite file in the rig's
+        directory by default. sqlite makes convergence workers queue for
+        its single write lock; pass a PostgreSQL URL (as Heat's own
+        deployments use) where concurrency matters, as in the benchmarks.
     """
 
     def __init__(self, container_url, plugin_dirs=None,
-                 poll_interval=DEFAULT_POLL_INTERVAL):
+                 poll_interval=DEFAULT_POLL_INTERVAL, database_url=None):
         self.container_url = container_url
+        self.database_url = database_url
         self.plugin_dirs = list(plugin_dirs or [RESOURCES_DIR])
         self.poll_interval = poll_interval
         self.work_dir = None
@@ -213,14 +218,18 @@ class HeatRig:
         """
         path = os.path.join(self.work_dir, 'heat.sqlite')
         manager = enginefacade.transaction_context()
-        manager.configure(connection='sqlite:///%s?timeout=60' % path,
-                          sqlite_synchronous=False)
+        manager.configure(
+            connection=self.database_url or 'sqlite:///%s?timeout=60' % path,
+            sqlite_synchronous=False)
         restore = db_api.context_manager.patch_factory(manager)
 
         def unpatch():
             manager.dispose_pool()
             restore()
         self._undo.append(unpatch)
+        if self.database_url:
+            db_migration.db_sync()
+            return
         # Migrations first, with oslo.db's BEGIN: alembic inspects the
         # schema on a second connection while its own one is in a
         # transaction, which BEGIN IMMEDIATE would deadlock.

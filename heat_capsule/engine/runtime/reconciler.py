@@ -68,7 +68,14 @@ def _container_values(state):
 
 
 def _changed(row, values):
-    return any(getattr(row, key) != value for key, value in values.items())
+    """Whether an observation says something new about a container.
+
+    status_detail ("Up 5 seconds") changes with the clock alone; it is
+    refreshed along with real changes, never written for its own sake, so
+    a quiet capsule costs no database write per sync.
+    """
+    return any(getattr(row, key) != value for key, value in values.items()
+               if key != 'status_detail')
 
 
 class Reconciler:

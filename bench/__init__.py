@@ -1,0 +1,1 @@
+"""Benchmarks: the engine against raw Docker doing the same work."""

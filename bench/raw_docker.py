@@ -1,0 +1,67 @@
+"""The same capsules, made directly with the docker SDK: the floor.
+
+What the engine does for a capsule, minus the engine: a sandbox container
+on a bridge network owning the network and IPC namespaces, init containers
+run one after another to completion, app containers joined to the sandbox,
+the same images and limits. The network and the images exist beforehand,
+as they do for the engine after its first capsule.
+"""
+
+import uuid
+
+
+class RawCapsules:
+    def __init__(self, client, network, sandbox_image):
+        self.client = client
+        self.network = network
+        self.sandbox_image = sandbox_image
+        self.label = 'hc-bench-raw-%s' % uuid.uuid4().hex[:8]
+
+    def create(self, template):
+        """Run the capsule; return when every app container is running."""
+        api = self.client.api
+        tag = uuid.uuid4().hex[:12]
+        labels = {self.label: tag}
+        sandbox = api.create_container(
+            self.sandbox_image, name='raw-%s' % tag, labels=labels,
+            detach=True, host_config=api.create_host_config(
+                ipc_mode='shareable', network_mode=self.network,
+                restart_policy={'Name': 'unless-stopped'}))
+        api.start(sandbox['Id'])
+        joined = 'container:%s' % sandbox['Id']
+
+        def run(container, policy):
+            requests = (container.get('resources') or {}).get(
+                'requests') or {}
+            host_config = api.create_host_config(
+                network_mode=joined, ipc_mode=joined,
+                restart_policy={'Name': policy},
+                nano_cpus=int(requests['cpu'] * 1e9) if 'cpu' in requests
+                else None,
+                mem_limit=requests['memory'] * 1024 * 1024
+                if 'memory' in requests else None)
+            created = api.create_container(
+                container['image'], command=container.get('command'),
+                labels=labels, detach=True, host_config=host_config)
+            api.start(created['Id'])
+            return created['Id']
+
+        spec = template['spec']
+        for init in spec.get('initContainers', []):
+            container_id = run(init, 'no')
+            result = api.wait(container_id)
+            if result['StatusCode'] != 0:
+                raise RuntimeError('init container failed')
+        for app in spec['containers']:
+            run(app, 'always')
+        return tag
+
+    def delete(self, tag):
+        for entry in self.client.api.containers(
+                all=True, filters={'label': '%s=%s' % (self.label, tag)}):
+            self.client.api.remove_container(entry['Id'], force=True)
+
+    def delete_all(self):
+        for entry in self.client.api.containers(
+                all=True, filters={'label': self.label}):
+            self.client.api.remove_container(entry['Id'], force=True)
