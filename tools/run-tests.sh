@@ -2,7 +2,11 @@
 # The whole test suite, on a fresh Debian 12 machine as root: installs and
 # starts what the tests need (Docker, PostgreSQL's binaries, a virtualenv
 # with the project and OpenStack's clients and Heat), builds the local test
-# images, then runs every suite with pytest. Extra arguments go to pytest.
+# images, brings the all-in-one up (tools/allinone.sh start: Keystone, Heat
+# and the engine on 127.0.0.1, for tests/e2e), then runs every suite with
+# pytest: unit, functional, end to end. Extra arguments go to pytest.
+# The all-in-one is stopped at the end if this run started it; one that was
+# already up is left as it was found.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +22,25 @@ export PATH="$venv/bin:$PATH"
 
 log "local images (no registry is needed)"
 heat-capsule-images
+
+# The end-to-end tests need the all-in-one and must fail, not skip, when it
+# is not there.
+aio_started=
+# shellcheck disable=SC2317  # called by the EXIT trap
+stop_allinone() {
+    if [ -n "$aio_started" ]; then
+        log "the all-in-one after the tests (memory), then stopping it"
+        bash tools/allinone.sh status || true
+        bash tools/allinone.sh stop || true
+    fi
+}
+trap stop_allinone EXIT
+if ! bash tools/allinone.sh check >/dev/null 2>&1; then
+    aio_started=1
+fi
+log "the all-in-one for the end-to-end tests (tools/allinone.sh start)"
+HEAT_CAPSULE_VENV="$venv" HC_ALLINONE_SKIP_SETUP=1 bash tools/allinone.sh start
+export HEAT_CAPSULE_E2E=1
 
 log "pytest"
 set +e

@@ -31,6 +31,17 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
 else
     log "requirements already installed"
 fi
-log "installing heat-capsule from $repo"
-"$venv/bin/pip" install -q --no-deps -e "$repo" >&2
+# The editable install only changes with the checkout's place or its
+# packaging metadata; skip it (about 7 s) when neither changed.
+installed="$venv/.heat-capsule-source"
+source_id="$repo $(sha256sum < "$repo/setup.cfg" | cut -c1-16)"
+if [ ! -f "$installed" ] || [ "$(cat "$installed")" != "$source_id" ] || \
+        ! (cd / && "$venv/bin/python" -c 'import heat_capsule') 2>/dev/null
+then
+    log "installing heat-capsule from $repo"
+    "$venv/bin/pip" install -q --no-deps -e "$repo" >&2
+    echo "$source_id" > "$installed"
+else
+    log "heat-capsule already installed from $repo"
+fi
 echo "$venv"

@@ -8,6 +8,7 @@ never reaches the WSGI server as an exception.
 """
 
 import re
+import time
 
 from oslo_log import log as logging
 import webob
@@ -75,6 +76,7 @@ class Dispatcher:
         self.services = services
 
     def __call__(self, environ, start_response):
+        started = time.monotonic()
         req = Request(environ)
         req.services = self.services
         path = _SLASHES.sub('/', req.path_info).rstrip('/')
@@ -113,6 +115,12 @@ class Dispatcher:
                 'details under request %s.' % req.request_id, [])
         for name, value in version_headers:
             resp.headers[name] = value
+        # The access log: one line per request, with its request id.
+        LOG.info('%s "%s %s" status: %s len: %s microversion: %s time: '
+                 '%.4f', req.remote_addr, req.method, req.path_qs,
+                 resp.status_int, resp.content_length or 0,
+                 microversion.to_string(req.version) if req.version
+                 else '-', time.monotonic() - started)
         return resp(environ, start_response)
 
     @staticmethod
