@@ -38,6 +38,8 @@ import testtools
 import yaml
 from zunclient import client as zun_client
 
+from tests.support import engine as engine_support
+
 # Where the cloud is. The defaults are the all-in-one's; for another cloud
 # (a devstack with the plugin, see devstack/README.md) point these at its
 # clouds.yaml, cloud names, engine instance name and engine URL.
@@ -336,12 +338,6 @@ def _last_json_document(text):
 
 
 def wait_for(probe, timeout=30, interval=0.5, what='condition'):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError('%s not reached within %ss (last: %r)'
-                         % (what, timeout, last))
+    """tests.support.engine.wait_for, with end-to-end pacing."""
+    return engine_support.wait_for(probe, timeout=timeout,
+                                   interval=interval, what=what)
