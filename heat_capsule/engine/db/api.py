@@ -15,6 +15,7 @@ import types
 import subprocess
 import sys
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import orm
 
@@ -78,15 +79,19 @@ class Database:
     def __init__(self, url):
         self.url = url
         self.is_sqlite = url.startswith('sqlite')
+        # JSON columns are decoded on every list row: orjson does it
+        # several times faster than the standard library.
+        json_options = {'json_deserializer': orjson.loads}
         if self.is_sqlite:
             self.engine = sa.create_engine(
                 url, connect_args={'check_same_thread': False,
-                                   'timeout': 30})
+                                   'timeout': 30}, **json_options)
             sa.event.listen(self.engine, 'connect', _sqlite_pragmas)
         else:
             self.engine = sa.create_engine(url, pool_size=10,
                                            max_overflow=40,
-                                           pool_pre_ping=True)
+                                           pool_pre_ping=True,
+                                           **json_options)
         self._sessionmaker = orm.sessionmaker(self.engine,
                                               expire_on_commit=False)
         self._write_lock = threading.Lock() if self.is_sqlite else None

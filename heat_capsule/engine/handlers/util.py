@@ -2,6 +2,7 @@
 
 import json
 
+import orjson
 from oslo_utils import strutils
 import webob
 
@@ -10,8 +11,7 @@ from heat_capsule.engine import errors
 
 def json_response(status, body, headers=()):
     resp = webob.Response(status=status, content_type='application/json',
-                          charset=None,
-                          body=json.dumps(body).encode('utf-8'))
+                          charset=None, body=orjson.dumps(body))
     for name, value in headers:
         resp.headers[name] = value
     return resp
