@@ -16,6 +16,7 @@ import webob
 from heat_capsule.engine import context as context_mod
 from heat_capsule.engine import errors
 from heat_capsule.engine.handlers import capsule as capsule_handlers
+from heat_capsule.engine.handlers import openapi as openapi_handlers
 from heat_capsule.engine.handlers import root as root_handlers
 from heat_capsule.engine import microversion
 
@@ -26,6 +27,7 @@ _CAPSULES = r'(?:/v1)?/capsules'
 ROUTES = [
     (r'', {'GET': root_handlers.versions}, False),
     (r'/v1', {'GET': root_handlers.v1}, True),
+    (r'/v1/openapi\.json', {'GET': openapi_handlers.document}, True),
     (_CAPSULES, {'GET': capsule_handlers.list_capsules,
                  'POST': capsule_handlers.create_capsule}, True),
     (_CAPSULES + r'/(?P<ident>[^/]+)',
