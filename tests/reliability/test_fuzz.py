@@ -29,14 +29,11 @@ from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
-from oslo_config import cfg
 import pytest
 import webob
 
-from heat_capsule.engine import cmd
-from heat_capsule.engine import deploy
 from heat_capsule.engine.schemas import capsule as capsule_schema
-from heat_capsule.engine import service
+from tests.support import wsgi as wsgi_support
 
 STATS = collections.Counter()
 MIN_REQUESTS = 10000
@@ -52,18 +49,14 @@ def fuzz(examples):
 
 @pytest.fixture(scope='module')
 def app(tmp_path_factory):
-    conf = cmd.prepare([], cfg.ConfigOpts())
-    conf.set_override('state_dir', str(tmp_path_factory.mktemp('fuzz')))
-    conf.set_override('enabled', False, 'runtime')
     # Thousands of capsules get created; small pages keep lists cheap.
-    conf.set_override('max_limit', 25, 'api')
-    services = service.make_services(conf)
-    services.db.upgrade()
+    wsgi_app = wsgi_support.detached_app(tmp_path_factory.mktemp('fuzz'),
+                                         max_limit=25)
     # One access-log line per request would be most of the run time.
     logger = logging.getLogger('heat_capsule')
     level = logger.level
     logger.setLevel(logging.WARNING)
-    yield deploy.make_app(services)
+    yield wsgi_app
     logger.setLevel(level)
 
 

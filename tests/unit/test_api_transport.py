@@ -7,24 +7,16 @@ with its real runtime.)
 import io
 import json
 
-from oslo_config import cfg
 import pytest
 import webob
 
-from heat_capsule.engine import cmd
-from heat_capsule.engine import deploy
 from heat_capsule.engine import microversion
-from heat_capsule.engine import service
+from tests.support import wsgi as wsgi_support
 
 
 @pytest.fixture
 def app(tmp_path):
-    conf = cmd.prepare([], cfg.ConfigOpts())
-    conf.set_override('state_dir', str(tmp_path))
-    conf.set_override('enabled', False, 'runtime')
-    services = service.make_services(conf)
-    services.db.upgrade()
-    return deploy.make_app(services)
+    return wsgi_support.detached_app(tmp_path)
 
 
 def call(app, method, path, body=None, content_type='application/json',

@@ -4,16 +4,13 @@
 import re
 
 import jsonschema
-from oslo_config import cfg
 import pytest
 import webob
 
-from heat_capsule.engine import cmd
-from heat_capsule.engine import deploy
 from heat_capsule.engine import handler
 from heat_capsule.engine.handlers import openapi
 from heat_capsule.engine.schemas import capsule as capsule_schema
-from heat_capsule.engine import service
+from tests.support import wsgi as wsgi_support
 
 HTTP_METHODS = {'get', 'put', 'post', 'delete', 'options', 'head', 'patch',
                 'trace'}
@@ -21,12 +18,7 @@ HTTP_METHODS = {'get', 'put', 'post', 'delete', 'options', 'head', 'patch',
 
 @pytest.fixture
 def app(tmp_path):
-    conf = cmd.prepare([], cfg.ConfigOpts())
-    conf.set_override('state_dir', str(tmp_path))
-    conf.set_override('enabled', False, 'runtime')
-    services = service.make_services(conf)
-    services.db.upgrade()
-    return deploy.make_app(services)
+    return wsgi_support.detached_app(tmp_path)
 
 
 def _openapi_path(pattern):

@@ -1,0 +1,22 @@
+"""The engine's WSGI app without its runtime, for HTTP-level tests.
+
+Creates are stored but never run (DetachedRuntime): what these tests look
+at is the API and the database, not Docker.
+"""
+
+from oslo_config import cfg
+
+from heat_capsule.engine import cmd
+from heat_capsule.engine import deploy
+from heat_capsule.engine import service
+
+
+def detached_app(state_dir, **api_overrides):
+    conf = cmd.prepare([], cfg.ConfigOpts(), setup_logging=False)
+    conf.set_override('state_dir', str(state_dir))
+    conf.set_override('enabled', False, 'runtime')
+    for name, value in api_overrides.items():
+        conf.set_override(name, value, 'api')
+    services = service.make_services(conf)
+    services.db.upgrade()
+    return deploy.make_app(services)
