@@ -83,12 +83,6 @@ class UnsupportedMediaType(APIError):
     title = 'Unsupported Media Type'
 
 
-class ServiceUnavailable(APIError):
-    status = 503
-    code = 'service-unavailable'
-    title = 'Service Unavailable'
-
-
 def envelope(status, code, title, detail, request_id):
     return json.dumps({'errors': [{
         'request_id': request_id or '',
