@@ -53,6 +53,10 @@ class CapsuleNotFound(NotFound):
     code = 'capsule-not-found'
 
 
+class ContainerNotFound(NotFound):
+    code = 'container-not-found'
+
+
 class MethodNotAllowed(APIError):
     status = 405
     code = 'method-not-allowed'
@@ -71,6 +75,11 @@ class Conflict(APIError):
     title = 'Conflict'
 
 
+class InvalidState(Conflict):
+    """The object exists but cannot do that now (Zun's code for it)."""
+    code = 'invalid-state-exception'
+
+
 class RequestTooLarge(APIError):
     status = 413
     code = 'request-entity-too-large'
@@ -81,6 +90,12 @@ class UnsupportedMediaType(APIError):
     status = 415
     code = 'unsupported-media-type'
     title = 'Unsupported Media Type'
+
+
+class ServiceUnavailable(APIError):
+    status = 503
+    code = 'service-unavailable'
+    title = 'Service Unavailable'
 
 
 def envelope(status, code, title, detail, request_id):

@@ -1,5 +1,8 @@
 """Policy defaults in code (oslo.policy): a capsule belongs to its project.
 
+A capsule's containers belong to it, so their rules (``container:logs``)
+target the capsule's project.
+
 Another project's capsule is simply not found (404, as in Zun); listing or
 deleting across projects is for admins only, and unlike Zun a non-admin
 asking for ``all_projects`` is told no (403) instead of being silently
@@ -39,6 +42,10 @@ RULES = [
         'Delete a capsule of another project (all_projects=1).',
         [{'method': 'DELETE',
           'path': '/v1/capsules/{capsule_ident}?all_projects=1'}]),
+    policy.DocumentedRuleDefault(
+        'container:logs', 'rule:admin_or_owner',
+        'Read the logs of a container (app or init) of a capsule.',
+        [{'method': 'GET', 'path': '/v1/containers/{container_ident}/logs'}]),
 ]
 
 

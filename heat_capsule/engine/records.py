@@ -14,6 +14,11 @@ from heat_capsule.engine.db import models
 RESTART_POLICIES = {'Always': 'always', 'OnFailure': 'on-failure',
                     'Never': 'no'}
 DEFAULT_PULL_POLICY = 'ifnotpresent'
+# Stored with every healthcheck, so the view shows what actually runs.
+# Docker's own defaults (30 s between checks) would leave a stack waiting
+# half a minute for a service that is ready in one second.
+HEALTHCHECK_DEFAULTS = {'interval': 10, 'timeout': 5, 'retries': 3,
+                        'start_period': 0}
 _HOSTNAME_BAD = re.compile(r'[^a-z0-9-]+')
 
 
@@ -73,6 +78,14 @@ def _names(containers, init_containers):
     return names
 
 
+def healthcheck(item):
+    """The container's healthcheck with the defaults filled in, or None."""
+    check = item.get('healthcheck')
+    if not check:
+        return None
+    return dict(HEALTHCHECK_DEFAULTS, **check)
+
+
 def _container(item, role, position, name, volume_map):
     cpu, memory = _requests(item)
     return models.Container(
@@ -97,6 +110,7 @@ def _container(item, role, position, name, volume_map):
         interactive=bool(item.get('stdin', False)),
         image_pull_policy=(item.get('imagePullPolicy') or
                            DEFAULT_PULL_POLICY).lower(),
+        healthcheck=healthcheck(item),
         status='Creating',
     )
 

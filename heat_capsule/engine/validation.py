@@ -225,6 +225,8 @@ def _container(raw):
         if 'requests' in res:
             res['requests'] = dict(res['requests'])
         c['resources'] = res
+    if 'healthcheck' in c:
+        c['healthcheck'] = dict(c['healthcheck'])
     if 'volumeMounts' in c:
         mounts = []
         for m in c['volumeMounts']:
@@ -328,6 +330,13 @@ def _semantic_errors(template):
                 f"template.spec.volumes[{declared[vol['name']]}].name)")
         else:
             declared[vol['name']] = i
+
+    for i, init in enumerate(spec.get('initContainers') or ()):
+        if 'healthcheck' in init:
+            yield ('template', 'spec', 'initContainers', i, 'healthcheck'), (
+                'is only supported on app containers: an init container '
+                'must exit before the app containers start, so it is never '
+                'healthy')
 
     names = {}
     mounted = set()

@@ -7,6 +7,8 @@ does not import zunclient itself, so importing it never fails for a missing
 client library: ``available_resource_mapping()`` decides instead.
 """
 
+import time
+
 from oslo_log import log as logging
 from oslo_utils import importutils
 
@@ -33,12 +35,51 @@ def _name_constraints():
             constraints.AllowedPattern(tmpl.NAME_PATTERN)]
 
 
-def _container_schema(description):
-    """Schema of one container; shared by containers and init_containers."""
+def _healthcheck_schema():
+    def seconds(description, minimum):
+        return properties.Schema(
+            properties.Schema.INTEGER, description,
+            constraints=[constraints.Range(min=minimum, max=3600)])
+
+    return properties.Schema(
+        properties.Schema.MAP,
+        _('A check Docker runs inside the container; the container is '
+          'healthy while it exits 0. An extension of the bundled engine '
+          '(Zun has no healthcheck in capsules). Unset times take the '
+          'engine\'s defaults: interval 10, timeout 5, retries 3, '
+          'start_period 0.'),
+        schema={
+            tmpl.HEALTH_CMD: properties.Schema(
+                properties.Schema.STRING,
+                _('Shell command to run, e.g. '
+                  '"wget -q -O- http://localhost:8080/health".'),
+                required=True,
+                constraints=[constraints.Length(min=1, max=4096)],
+            ),
+            tmpl.HEALTH_INTERVAL: seconds(_('Seconds between checks.'), 1),
+            tmpl.HEALTH_TIMEOUT: seconds(
+                _('Seconds one check may take before it counts as '
+                  'failed.'), 1),
+            tmpl.HEALTH_RETRIES: properties.Schema(
+                properties.Schema.INTEGER,
+                _('Consecutive failed checks that make the container '
+                  'unhealthy.'),
+                constraints=[constraints.Range(min=1, max=100)],
+            ),
+            tmpl.HEALTH_START_PERIOD: seconds(
+                _('Seconds after the start during which failed checks do '
+                  'not count (a passing one still makes it healthy).'), 0),
+        },
+    )
+
+
+def _container_schema(description, init=False):
+    """Schema of one container; init containers have no healthcheck."""
+    extra = {} if init else {tmpl.HEALTHCHECK: _healthcheck_schema()}
     return properties.Schema(
         properties.Schema.MAP,
         description,
-        schema={
+        schema=dict(extra, **{
             tmpl.CONTAINER_NAME: properties.Schema(
                 properties.Schema.STRING,
                 _('Name of the container, unique across containers and '
@@ -152,7 +193,7 @@ def _container_schema(description):
                     constraints.AllowedValues(tmpl.IMAGE_PULL_POLICIES),
                 ],
             ),
-        },
+        }),
     )
 
 
@@ -173,6 +214,19 @@ class Capsule(resource.Resource):
 
     Zun has no API to modify a capsule, so changing any property replaces
     the capsule: a new one is created and the old one is deleted.
+
+    Timeouts. The stack's timeout (timeout_mins) is the limit of a create or
+    delete. If the service cannot be reached (connection refused or timed
+    out, HTTP 502/503/504), the request that starts a create or delete fails
+    the resource at once, with the endpoint and the error. While a create or
+    delete waits for the capsule, a service that becomes unreachable (a
+    restart) is polled again until it has been unreachable for
+    "[clients_zun_capsule] unreachable_timeout" seconds of heat.conf
+    (default 120); the resource then fails with "The container service at
+    <url> has been unreachable for N s: <error>". A capsule still Creating
+    or Deleting, or a service still unreachable, 5 s before the stack's
+    timeout fails the resource with that reason instead of Heat's bare
+    "Timed out".
     """
 
     support_status = support.SupportStatus(
@@ -187,18 +241,21 @@ class Capsule(resource.Resource):
 
     PROPERTIES = (
         NAME, LABELS, ANNOTATIONS, RESTART_POLICY, AVAILABILITY_ZONE,
-        CONTAINERS, INIT_CONTAINERS, VOLUMES,
+        CONTAINERS, INIT_CONTAINERS, VOLUMES, CREATED_WHEN,
     ) = tmpl.PROPERTIES
 
     ATTRIBUTES = (
         ADDRESSES_ATTR, STATUS_ATTR, STATUS_REASON_ATTR, CONTAINERS_ATTR,
         INIT_CONTAINERS_ATTR, CPU_ATTR, MEMORY_ATTR, NAME_ATTR, LABELS_ATTR,
-        ANNOTATIONS_ATTR,
+        ANNOTATIONS_ATTR, LOGS_ATTR,
     ) = (
         'addresses', 'status', 'status_reason', 'containers',
         'init_containers', 'cpu', 'memory', 'name', 'labels',
-        'annotations',
+        'annotations', 'logs',
     )
+
+    # Lines of each container's log the "logs" attribute shows.
+    LOG_LINES = 50
 
     properties_schema = {
         NAME: properties.Schema(
@@ -240,7 +297,19 @@ class Capsule(resource.Resource):
             _('Containers that run one after another, each to completion, '
               'before the containers start.'),
             schema=_container_schema(_('An init container of the '
-                                       'capsule.')),
+                                       'capsule.'), init=True),
+        ),
+        CREATED_WHEN: properties.Schema(
+            properties.Schema.STRING,
+            _('When the resource is CREATE_COMPLETE, and so when resources '
+              'that depend on it start: "started" once the capsule is '
+              'Running; "healthy" once, in addition, every container with '
+              'a healthcheck reports healthy (the resource fails with the '
+              'check\'s output if one turns unhealthy). "healthy" needs at '
+              'least one healthcheck.'),
+            default=tmpl.CREATED_STARTED,
+            constraints=[constraints.AllowedValues(
+                tmpl.CREATED_WHEN_VALUES)],
         ),
         VOLUMES: properties.Schema(
             properties.Schema.LIST,
@@ -330,6 +399,14 @@ class Capsule(resource.Resource):
             _('Annotations of the capsule.'),
             type=attributes.Schema.MAP,
         ),
+        LOGS_ATTR: attributes.Schema(
+            _('What the containers and init containers printed: a map of '
+              'container name to its last 50 lines (stdout and stderr), '
+              'read from the service when the attribute is read. A '
+              'container whose log cannot be read maps to "".'),
+            type=attributes.Schema.MAP,
+            cache_mode=attributes.Schema.CACHE_NONE,
+        ),
     }
 
     # What an attribute resolves to when there is no capsule (not created
@@ -338,7 +415,7 @@ class Capsule(resource.Resource):
         ADDRESSES_ATTR: dict, STATUS_ATTR: str, STATUS_REASON_ATTR: str,
         CONTAINERS_ATTR: list, INIT_CONTAINERS_ATTR: list,
         CPU_ATTR: lambda: None, MEMORY_ATTR: lambda: None, NAME_ATTR: str,
-        LABELS_ATTR: dict, ANNOTATIONS_ATTR: dict,
+        LABELS_ATTR: dict, ANNOTATIONS_ATTR: dict, LOGS_ATTR: dict,
     }
 
     # -- validation -------------------------------------------------------
@@ -379,6 +456,7 @@ class Capsule(resource.Resource):
         super().validate()
         self._validate_string_map([self.LABELS],
                                   self.properties[self.LABELS])
+        self._validate_created_when()
         declared = self._validate_volumes()
         mounted = self._validate_containers(declared)
         if mounted is None:
@@ -389,6 +467,19 @@ class Capsule(resource.Resource):
                     [self.VOLUMES, index, tmpl.VOLUME_NAME],
                     _('Volume "%s" is not mounted by any container.')
                     % volume[tmpl.VOLUME_NAME])
+
+    def _validate_created_when(self):
+        if self.properties[self.CREATED_WHEN] != tmpl.CREATED_HEALTHY:
+            return
+        if not any(container.get(tmpl.HEALTHCHECK)
+                   or self._unresolved([self.CONTAINERS, index,
+                                        tmpl.HEALTHCHECK])
+                   for index, container in enumerate(
+                       self.properties[self.CONTAINERS] or [])):
+            raise self._invalid(
+                [self.CREATED_WHEN],
+                _('"%s" needs at least one container with a healthcheck.')
+                % tmpl.CREATED_HEALTHY)
 
     def _validate_volumes(self):
         """Check the volumes; return the set of declared volume names."""
@@ -468,17 +559,23 @@ class Capsule(resource.Resource):
     def handle_create(self):
         template = tmpl.build_template(self.properties,
                                        default_name=self._default_name())
-        capsule = self.client().capsules.create(template=template)
+        capsule = self._start(self.client().capsules.create,
+                              template=template)
         self.resource_id_set(capsule.uuid)
         return capsule.uuid
 
     def check_create_complete(self, capsule_id):
-        capsule = self.client().capsules.get(capsule_id).to_dict()
+        capsule = self._poll(capsule_id)
+        if capsule is None:
+            return False
         status = capsule.get('status')
         if status in tmpl.CREATE_IN_PROGRESS_STATUSES:
+            self._fail_if_out_of_time(capsule)
             return False
         if status == tmpl.RUNNING:
-            return True
+            if self.properties[self.CREATED_WHEN] != tmpl.CREATED_HEALTHY:
+                return True
+            return self._healthy(capsule)
         reason = capsule.get('status_reason') or _('no reason given')
         if status == tmpl.ERROR:
             raise exception.ResourceInError(
@@ -490,6 +587,47 @@ class Capsule(resource.Resource):
             result=_('Capsule "%s" did not reach Running') % self.name,
             status_reason=reason)
 
+    def _healthy(self, capsule):
+        """Whether every container with a healthcheck reports healthy.
+
+        An unhealthy one fails the resource with its check's output. A
+        service that does not report the healthchecks it was given (a real
+        Zun has none in capsules) would never say healthy: that fails too.
+        """
+        asked = {c[tmpl.CONTAINER_NAME] for c in tmpl.build_template(
+            self.properties)['spec']['containers'] if c.get('healthcheck')}
+        waiting = []
+        for container in capsule.get('containers') or []:
+            name = container.get('name')
+            if name not in asked:
+                continue
+            check = container.get('healthcheck') or {}
+            if not check:
+                raise exception.Error(
+                    _('Capsule "%(name)s": the container service does not '
+                      'report the healthcheck of container %(container)s; '
+                      'created_when "healthy" needs the heat-capsule engine '
+                      '(Zun has no healthcheck in capsules).')
+                    % {'name': self.name, 'container': name})
+            if check.get('status') == tmpl.UNHEALTHY:
+                raise exception.ResourceInError(
+                    resource_status=tmpl.UNHEALTHY,
+                    status_reason=_('Capsule "%(name)s": container '
+                                    '%(container)s is unhealthy: '
+                                    '%(output)s')
+                    % {'name': self.name, 'container': name,
+                       'output': check.get('output') or _('no output')})
+            if check.get('status') != tmpl.HEALTHY:
+                waiting.append('%s (%s%s)' % (
+                    name, check.get('status') or _('not running'),
+                    ': %s' % check['output'] if check.get('output') else ''))
+        if waiting:
+            self._fail_if_out_of_time(dict(
+                capsule, status=_('waiting for healthchecks'),
+                status_reason=_('not healthy yet: %s') % ', '.join(waiting)))
+            return False
+        return True
+
     def handle_delete(self):
         """Request deletion; the token remembers the status before it.
 
@@ -499,8 +637,9 @@ class Capsule(resource.Resource):
         if self.resource_id is None:
             return None
         with self.client_plugin().ignore_not_found:
-            capsule = self.client().capsules.get(self.resource_id)
-            self.client().capsules.delete(self.resource_id)
+            capsule = self._start(self.client().capsules.get,
+                                  self.resource_id)
+            self._start(self.client().capsules.delete, self.resource_id)
             return self.resource_id, capsule.to_dict().get('status')
         return None
 
@@ -509,13 +648,14 @@ class Capsule(resource.Resource):
             return True
         capsule_id, status_before = token
         try:
-            capsule = self.client().capsules.get(capsule_id)
+            capsule = self._poll(capsule_id)
+        except exception.EntityNotFound:
+            return True
         except Exception as exc:
             self.client_plugin().ignore_not_found(exc)
             return True
         if capsule is None:
-            return True
-        capsule = capsule.to_dict()
+            return False
         if (capsule.get('status') == tmpl.ERROR
                 and status_before != tmpl.ERROR):
             raise exception.ResourceInError(
@@ -524,6 +664,7 @@ class Capsule(resource.Resource):
                                 '%(reason)s')
                 % {'name': self.name,
                    'reason': capsule.get('status_reason')})
+        self._fail_if_out_of_time(capsule)
         return False
 
     def handle_check(self):
@@ -533,6 +674,74 @@ class Capsule(resource.Resource):
             'expected': tmpl.RUNNING,
             'current': capsule.get('status'),
         }])
+
+    # -- reaching the service (see "Timeouts" in the class docstring) ------
+
+    # A wait still going on this many seconds before the stack's timeout
+    # fails with its own reason; Heat would only say "Timed out".
+    TIMEOUT_MARGIN = 5
+
+    _unreachable_since = None   # monotonic time of the first failed poll
+
+    def _start(self, call, *args, **kwargs):
+        """Make a request that starts an action; unreachable fails at once."""
+        try:
+            result = call(*args, **kwargs)
+        except Exception as exc:
+            plugin = self.client_plugin()
+            if plugin.is_unreachable(exc):
+                raise plugin.unreachable_error(exc) from exc
+            raise
+        self._unreachable_since = None
+        return result
+
+    def _poll(self, capsule_id):
+        """GET the capsule a create or delete waits on.
+
+        Return it as a dict, or None while the service is unreachable and
+        may still be waited for; EntityNotFound if the service has no such
+        capsule (zunclient's None), zunclient's NotFound as it comes.
+        """
+        try:
+            capsule = self.client().capsules.get(capsule_id)
+        except Exception as exc:
+            plugin = self.client_plugin()
+            if not plugin.is_unreachable(exc):
+                raise
+            now = time.monotonic()
+            first = self._unreachable_since is None
+            if first:
+                self._unreachable_since = now
+            waited = now - self._unreachable_since
+            if (waited >= plugin.unreachable_timeout()
+                    or self._out_of_time()):
+                raise plugin.unreachable_error(exc, waited) from exc
+            (LOG.warning if first else LOG.debug)(
+                '%(rsrc)s: container service unreachable for %(s)d s, '
+                'polling again: %(error)s',
+                {'rsrc': self, 's': waited, 'error': exc})
+            return None
+        self._unreachable_since = None
+        if capsule is None:
+            raise exception.EntityNotFound(entity='Capsule', name=capsule_id)
+        return capsule.to_dict()
+
+    def _out_of_time(self):
+        """Whether the stack's timeout is less than TIMEOUT_MARGIN away."""
+        if not (self.stack.updated_time or self.stack.created_time):
+            return False   # a stack never stored has no clock
+        return self.stack.time_remaining() <= self.TIMEOUT_MARGIN
+
+    def _fail_if_out_of_time(self, capsule):
+        if self._out_of_time():
+            raise exception.Error(
+                _('Capsule "%(name)s" is still %(status)s %(elapsed)d s '
+                  'into the stack\'s %(timeout)d s timeout: %(reason)s')
+                % {'name': self.name, 'status': capsule.get('status'),
+                   'elapsed': self.stack.time_elapsed(),
+                   'timeout': self.stack.timeout_secs(),
+                   'reason': capsule.get('status_reason')
+                   or _('no reason given')})
 
     # -- attributes -------------------------------------------------------
 
@@ -545,6 +754,8 @@ class Capsule(resource.Resource):
         except Exception as exc:
             self.client_plugin().ignore_not_found(exc)
             return empty
+        if name == self.LOGS_ATTR:
+            return self._logs(capsule.to_dict()) if capsule else empty
         value = capsule.to_dict().get(name) if capsule else None
         if value is None:
             return empty
@@ -555,6 +766,25 @@ class Capsule(resource.Resource):
             except (TypeError, ValueError):
                 return value
         return value
+
+    def _logs(self, capsule):
+        """{container name: its last LOG_LINES lines}, init ones included."""
+        logs = {}
+        for container in ((capsule.get('init_containers') or [])
+                          + (capsule.get('containers') or [])):
+            try:
+                text = self.client().containers.logs(
+                    container['uuid'], stdout=True, stderr=True,
+                    tail=self.LOG_LINES, timestamps=False, since=None)
+            except Exception as exc:
+                # Gone, not created yet, or a service without capsule logs
+                # (Zun): an attribute read must not fail the stack.
+                LOG.debug('%(rsrc)s: no log for %(name)s: %(error)s',
+                          {'rsrc': self, 'name': container.get('name'),
+                           'error': exc})
+                text = ''
+            logs[container.get('name')] = text or ''
+        return logs
 
     def _resolve_any_attribute(self, attr):
         value = super()._resolve_any_attribute(attr)

@@ -19,18 +19,48 @@ silently dropping fields the template relies on.
 
 The service type stays ``container``: the client finds the bundled engine or
 a real Zun through the Keystone catalog, whichever is registered there.
+
+Options (heat.conf), in ``[clients_zun_capsule]``: Heat's per-client ones
+(``endpoint_type``, ``ca_file``, ...; unset ones fall back to ``[clients]``)
+and ``unreachable_timeout``, how long a create or delete that waits on a
+capsule tolerates an unreachable service (see ``OS::Zun::Capsule``).
 """
 
+from keystoneauth1 import exceptions as ks_exc
+from oslo_config import cfg
 from zunclient import client as zun_client
 from zunclient import exceptions as zc_exc
 
+from heat.common import config as heat_config
 from heat.common import exception
+from heat.common.i18n import _
 from heat.engine.clients import client_plugin
 from heat.engine import constraints
 
 from heat_capsule.heat import template
 
 CLIENT_NAME = template.CLIENT_NAME
+
+OPT_GROUP = 'clients_' + CLIENT_NAME
+UNREACHABLE_TIMEOUT = cfg.IntOpt(
+    'unreachable_timeout', default=120, min=1,
+    help=_('Seconds the container service may stay unreachable (connection '
+           'refused or timed out, HTTP 502/503/504) while an '
+           'OS::Zun::Capsule create or delete waits on a capsule; the '
+           'resource then fails. The stack\'s timeout bounds the wait too.'))
+# Heat's own per-client options must be in the group as well: Heat looks
+# endpoint_type up in [clients_<name>] first and fails on a group that
+# exists without it.
+cfg.CONF.register_opts(heat_config.clients_opts + [UNREACHABLE_TIMEOUT],
+                       group=OPT_GROUP)
+
+# HTTP answers that mean "nothing is serving behind this address right now"
+# (a proxy or load balancer in front of a restarting service).
+UNAVAILABLE_STATUSES = (502, 503, 504)
+
+
+class ServiceUnreachable(exception.Error):
+    """The container service could not be reached."""
 
 
 class ZunCapsuleClientPlugin(client_plugin.ClientPlugin):
@@ -73,6 +103,47 @@ class ZunCapsuleClientPlugin(client_plugin.ClientPlugin):
     def is_conflict(self, ex):
         return isinstance(ex, zc_exc.Conflict)
 
+    def is_unreachable(self, ex):
+        """Whether ``ex`` says the service could not be reached at all.
+
+        Connection failures and timeouts (keystoneauth's, or zunclient's
+        own), and 502/503/504 answers; not an answer of the service itself.
+        """
+        if isinstance(ex, (ks_exc.ConnectionError, zc_exc.ConnectionError)):
+            return True
+        return (isinstance(ex, zc_exc.HttpError)
+                and ex.http_status in UNAVAILABLE_STATUSES)
+
+    @staticmethod
+    def unreachable_timeout():
+        return cfg.CONF[OPT_GROUP].unreachable_timeout
+
+    def endpoint(self):
+        """The service's URL in the catalog, for messages; None if unknown."""
+        try:
+            return self.url_for(
+                service_type=self.CONTAINER,
+                endpoint_type=self._get_client_option(CLIENT_NAME,
+                                                      'endpoint_type'))
+        except Exception:
+            return None
+
+    def unreachable_error(self, ex, waited=None):
+        """A ServiceUnreachable naming the endpoint and the root cause.
+
+        ``waited``: seconds the service has been unreachable, if known.
+        """
+        where = self.endpoint()
+        service = (_('The container service at %s') % where if where
+                   else _('The container service'))
+        if waited is None:
+            message = _('%(service)s is unreachable: %(error)s')
+        else:
+            message = _('%(service)s has been unreachable for %(waited)d s: '
+                        '%(error)s')
+        return ServiceUnreachable(message % {
+            'service': service, 'waited': waited, 'error': root_cause(ex)})
+
     def get_capsule(self, capsule):
         """Return the UUID of a capsule given by name or UUID.
 
@@ -85,6 +156,23 @@ class ZunCapsuleClientPlugin(client_plugin.ClientPlugin):
         if found is None:
             raise exception.EntityNotFound(entity='Capsule', name=capsule)
         return found.uuid
+
+
+def root_cause(ex):
+    """The text of the innermost OS error behind ``ex``.
+
+    E.g. "[Errno 111] Connection refused" rather than the layers of
+    keystoneauth, requests and urllib3 messages wrapped around it; ``str(ex)``
+    when there is no such error.
+    """
+    found, seen = None, set()
+    cause = ex
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, OSError) and cause.strerror:
+            found = cause
+        cause = cause.__cause__ or cause.__context__
+    return str(found if found is not None else ex)
 
 
 class CapsuleConstraint(constraints.BaseCustomConstraint):

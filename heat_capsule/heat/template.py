@@ -18,6 +18,8 @@ containers / init_containers             spec.containers / spec.initContainers
   cpu, memory                            resources.requests.cpu, .memory
   volume_mounts[].name, .mount_path      volumeMounts[].name, .mountPath
   tty, stdin, image_pull_policy          tty, stdin, imagePullPolicy
+  healthcheck.cmd, .interval, .timeout,  healthcheck (same keys: an engine
+  .retries, .start_period                extension, app containers only)
 volumes[].name                           spec.volumes[].name
 volumes[].size, .volume_id, .auto_remove spec.volumes[].cinder.size, .volumeID,
                                          .autoRemove
@@ -46,19 +48,35 @@ CREATE_IN_PROGRESS_STATUSES = (CREATING, CREATED)
 
 PROPERTIES = (
     NAME, LABELS, ANNOTATIONS, RESTART_POLICY, AVAILABILITY_ZONE,
-    CONTAINERS, INIT_CONTAINERS, VOLUMES,
+    CONTAINERS, INIT_CONTAINERS, VOLUMES, CREATED_WHEN,
 ) = (
     'name', 'labels', 'annotations', 'restart_policy', 'availability_zone',
-    'containers', 'init_containers', 'volumes',
+    'containers', 'init_containers', 'volumes', 'created_when',
 )
 
 CONTAINER_KEYS = (
     CONTAINER_NAME, IMAGE, COMMAND, ARGS, ENVIRONMENT, WORKDIR, PORTS,
-    CPU, MEMORY, VOLUME_MOUNTS, TTY, STDIN, IMAGE_PULL_POLICY,
+    CPU, MEMORY, VOLUME_MOUNTS, TTY, STDIN, IMAGE_PULL_POLICY, HEALTHCHECK,
 ) = (
     'name', 'image', 'command', 'args', 'environment', 'workdir', 'ports',
     'cpu', 'memory', 'volume_mounts', 'tty', 'stdin', 'image_pull_policy',
+    'healthcheck',
 )
+
+HEALTHCHECK_KEYS = (
+    HEALTH_CMD, HEALTH_INTERVAL, HEALTH_TIMEOUT, HEALTH_RETRIES,
+    HEALTH_START_PERIOD,
+) = (
+    'cmd', 'interval', 'timeout', 'retries', 'start_period',
+)
+
+# What "CREATE_COMPLETE" waits for: every app container started (the
+# capsule is Running), or in addition every healthcheck passing.
+CREATED_WHEN_VALUES = (CREATED_STARTED, CREATED_HEALTHY) = (
+    'started', 'healthy')
+# Health as the engine reports it in a container's healthcheck.status.
+HEALTH_STATUSES = (HEALTH_STARTING, HEALTHY, UNHEALTHY) = (
+    'starting', 'healthy', 'unhealthy')
 
 PORT_KEYS = (CONTAINER_PORT, PROTOCOL) = ('container_port', 'protocol')
 
@@ -158,6 +176,9 @@ def build_container(container, name):
         if container.get(key) is not None:
             entry[template_key] = bool(container[key])
     _put(entry, 'imagePullPolicy', container.get(IMAGE_PULL_POLICY))
+    check = {key: value for key, value in
+             (container.get(HEALTHCHECK) or {}).items() if value is not None}
+    _put(entry, 'healthcheck', check)
     return entry
 
 

@@ -67,15 +67,19 @@ class OpenstackCliTest(base.HeatCapsuleTest):
         self.assertEqual(
             {'name', 'labels', 'annotations', 'restart_policy',
              'availability_zone', 'containers', 'init_containers',
-             'volumes'},
+             'volumes', 'created_when'},
             set(shown['properties']))
+        self.assertEqual(['started', 'healthy'],
+                         shown['properties']['created_when']['constraints'][
+                             0]['allowed_values'])
         self.assertTrue(shown['properties']['containers']['required'])
         self.assertEqual(
             ['Always', 'OnFailure', 'Never'],
             shown['properties']['restart_policy']['constraints'][0][
                 'allowed_values'])
         for attribute in ('addresses', 'status', 'status_reason',
-                          'containers', 'init_containers', 'cpu', 'memory'):
+                          'containers', 'init_containers', 'cpu', 'memory',
+                          'logs'):
             self.assertIn(attribute, shown['attributes'])
         # And the type is listed, the way Heat decides availability: the
         # "container" service is in the catalog.

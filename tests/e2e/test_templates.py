@@ -7,6 +7,7 @@ through the engine (python-zunclient) and Docker (read only), then deletes
 the stack and checks that the capsule is gone.
 """
 
+import datetime
 import glob
 import ipaddress
 import os
@@ -185,6 +186,38 @@ class TemplatesTest(base.HeatCapsuleTest):
         self.assertEqual(['first', 'second'], outputs['container_names'])
         self.assertIs(True, outputs['all_running'])
         self._delete_and_check_gone(ident, capsule_id)
+
+    def test_readiness(self):
+        ident, web_id, outputs = self._create('readiness', 'web',
+                                              parameters={'warmup': 3})
+        # Heat completed the stack only once the web check passed, so the
+        # page answers at the first request, with no retry.
+        port = self.published_port(web_id, 8080)
+        self.assertEqual('ready\n', _get('http://127.0.0.1:%d/' % port))
+        self.assertEqual({'web': 'healthy'}, outputs['web_health'])
+        self.assertEqual('Running', outputs['client_status'])
+        self.assertIn('serving on 8080', outputs['web_logs']['web'])
+        # The client capsule started after the page was written.
+        client_id = self.get_physical_resource_id(ident, 'client')
+        code, written = self.exec_in(web_id, 'web', 'stat', '-c', '%Y',
+                                     '/www/index.html')
+        self.assertEqual(0, code, written)
+        started = self.container(client_id, 'client').attrs['State'][
+            'StartedAt']
+        self.assertGreaterEqual(_epoch_seconds(started), int(written))
+        # The logs attribute through the real CLI, read when asked.
+        _, shown, _ = self.openstack('stack', 'output', 'show',
+                                     ident.split('/')[0], 'web_logs')
+        self.assertIn('warming up for 3s', str(shown))
+        self._delete_and_check_gone(ident, web_id)
+        self.assert_capsule_gone(client_id)
+
+
+def _epoch_seconds(docker_time):
+    """Whole epoch seconds of Docker's RFC 3339 time."""
+    moment = datetime.datetime.strptime(docker_time[:19],
+                                        '%Y-%m-%dT%H:%M:%S')
+    return int(moment.replace(tzinfo=datetime.timezone.utc).timestamp())
 
 
 def _get(url):

@@ -286,19 +286,24 @@ def test_resource_schema_lists_the_properties(heat):
     props = schema['properties']
     assert set(props) == {'name', 'labels', 'annotations', 'restart_policy',
                           'availability_zone', 'containers',
-                          'init_containers', 'volumes'}
+                          'init_containers', 'volumes', 'created_when'}
+    assert props['created_when']['default'] == 'started'
     assert props['containers']['required'] is True
     assert props['containers']['type'] == 'list'
     container = props['containers']['schema']['*']['schema']
     assert container['image']['required'] is True
     assert {'name', 'image', 'command', 'args', 'environment', 'workdir',
             'ports', 'cpu', 'memory', 'volume_mounts', 'tty', 'stdin',
-            'image_pull_policy'} == set(container)
+            'image_pull_policy', 'healthcheck'} == set(container)
+    assert {'cmd', 'interval', 'timeout', 'retries', 'start_period'} == set(
+        container['healthcheck']['schema'])
+    init = props['init_containers']['schema']['*']['schema']
+    assert 'healthcheck' not in init
     assert props['restart_policy']['default'] == 'Always'
     # Zun has no update API: nothing may be updated in place.
     assert not any(p['update_allowed'] for p in props.values())
     assert {'addresses', 'status', 'status_reason', 'containers',
-            'init_containers', 'cpu', 'memory', 'show'} <= set(
+            'init_containers', 'cpu', 'memory', 'logs', 'show'} <= set(
                 schema['attributes'])
     assert schema['support_status']['status'] == 'UNSUPPORTED'
 

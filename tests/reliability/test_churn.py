@@ -1,15 +1,16 @@
 """Churn: mixed creates and deletes against a real engine and real Docker.
 
-A ``heat-capsule-engine`` process (runtime on) gets 200 requests from 20
-threads: creates of one-container busybox capsules (``sleep 3600``; a third
-of them with an auto-removed volume) mixed with deletes of capsules created
-earlier in the run, picked at random with a fixed seed (the plan of creates
-and deletes is fixed; which capsule a delete gets also depends on which
-creates have answered by then). No response may be a 5xx. Then every
-remaining capsule must reach Running; after they are all deleted, the API
-must list none and Docker must hold no container and no volume labelled
-with this engine's instance (``io.heat-capsule.engine=<instance>``): no
-leaks. ``pytest -s`` prints the figures.
+A ``heat-capsule-engine`` process (runtime on) gets 200 requests (times
+HC_RELIABILITY_SCALE) from 20 threads: creates of one-container busybox
+capsules (``sleep 3600``; a third of them with an auto-removed volume) mixed
+with deletes of capsules created earlier in the run, picked at random with a
+fixed seed (the plan of creates and deletes is fixed; which capsule a delete
+gets also depends on which creates have answered by then). No response may
+be a 5xx. Then every remaining capsule must reach Running; after they are
+all deleted, the API must list none and Docker must hold no container and no
+volume labelled with this engine's instance
+(``io.heat-capsule.engine=<instance>``): no leaks. ``pytest -s`` prints the
+figures.
 """
 
 import collections
@@ -22,10 +23,11 @@ import pytest
 import requests
 
 from heat_capsule.engine.runtime import spec as rspec
+from tests import reliability
 from tests.support import engine as engine_support
 
-OPERATIONS = 200
-DELETES = 70
+OPERATIONS = 200 * reliability.scale()
+DELETES = 70 * reliability.scale()
 CONCURRENCY = 20
 SEED = 20261128
 HEADERS = {'OpenStack-API-Version': 'container 1.40',

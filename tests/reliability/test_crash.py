@@ -1,6 +1,7 @@
 """Crash safety: SIGKILL the engine at random points of 20 creates and 20
-deletes, restart it each time; every capsule reaches its final state and
-Docker's labelled containers and volumes match the database exactly.
+deletes (times HC_RELIABILITY_SCALE), restart it each time; every capsule
+reaches its final state and Docker's labelled containers and volumes match
+the database exactly.
 
 The kill points come from a seeded random generator (reproducible plan);
 where they land in the engine's work depends on timing, which is the point.
@@ -13,11 +14,13 @@ import docker
 import requests
 
 from heat_capsule.engine.runtime import spec as rspec
+from tests import reliability
 from tests.support import engine as engine_support
 
 HEADERS = {'Content-Type': 'application/json',
            'OpenStack-API-Version': 'container 1.40'}
 SEED = 20261128
+CAPSULES = 20 * reliability.scale()
 
 
 def template(index):
@@ -83,22 +86,24 @@ def test_sigkill_at_random_points_loses_and_leaks_nothing():
             return step
 
         kills = kill_and_restart(engine, rng,
-                                 [create(i) for i in range(20)])
+                                 [create(i) for i in range(CAPSULES)])
 
         def all_running():
             capsules = listed(engine.url)
             return all(capsules.get(u, {}).get('status') == 'Running'
                        for u in created)
-        engine_support.wait_for(all_running, timeout=180, interval=1,
-                                what='20 capsules Running after kills')
+        engine_support.wait_for(all_running, timeout=180 + 6 * CAPSULES,
+                                interval=1,
+                                what='%d capsules Running after kills'
+                                % CAPSULES)
         # Docker holds exactly what the database says: per capsule its
         # sandbox, init and app container; one volume per odd capsule.
         containers, volumes = docker_state(client, engine.instance)
         assert set(containers) == set(created) == set(listed(engine.url))
         assert all(len(names) == 3 for names in containers.values())
-        assert len(volumes) == 10
+        assert len(volumes) == CAPSULES // 2
 
-        doomed = rng.sample(created, 20)
+        doomed = rng.sample(created, CAPSULES)
 
         def delete(capsule_uuid):
             def step():
@@ -111,8 +116,9 @@ def test_sigkill_at_random_points_loses_and_leaks_nothing():
         kills += kill_and_restart(engine, rng,
                                   [delete(u) for u in doomed])
         engine_support.wait_for(lambda: listed(engine.url) == {},
-                                timeout=180, interval=1,
-                                what='20 deletes finished after kills')
+                                timeout=180 + 6 * CAPSULES, interval=1,
+                                what='%d deletes finished after kills'
+                                % CAPSULES)
         containers, volumes = docker_state(client, engine.instance)
         print('\nSIGKILLs: %d; orphan containers: %d; orphan volumes: %d'
               % (kills, sum(len(c) for c in containers.values()),

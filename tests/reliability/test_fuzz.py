@@ -33,12 +33,14 @@ import pytest
 import webob
 
 from heat_capsule.engine.schemas import capsule as capsule_schema
+from tests import reliability
 from tests.support import wsgi as wsgi_support
 
 STATS = collections.Counter()
 MIN_REQUESTS = 10000
-# HC_FUZZ_SCALE multiplies the number of examples (e.g. 0.1 for a quick run).
-SCALE = float(os.environ.get('HC_FUZZ_SCALE', 1))
+# HC_FUZZ_SCALE multiplies the number of examples (e.g. 0.1 for a quick run),
+# and so does the suite's HC_RELIABILITY_SCALE (the long variant).
+SCALE = float(os.environ.get('HC_FUZZ_SCALE', 1)) * reliability.scale()
 
 
 def fuzz(examples):

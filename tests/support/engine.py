@@ -43,21 +43,25 @@ def ensure_test_images():
     return client
 
 
-def config_text(state_dir, port, instance, extra=''):
+def config_text(state_dir, port, instance, extra='', resync_interval=5):
+    """The engine's configuration; `extra` lands in ``[runtime]`` unless it
+    opens sections of its own."""
     return (
         '[DEFAULT]\nstate_dir = %(state)s\ndebug = false\n'
         'log_file = %(state)s/engine.log\n'
         '[api]\nport = %(port)d\n'
         '[runtime]\nnetwork_name = hc-test\n'
-        'instance_name = %(instance)s\nresync_interval = 5\n%(extra)s\n'
+        'instance_name = %(instance)s\nresync_interval = %(resync)d\n'
+        '%(extra)s\n'
         % {'state': state_dir, 'port': port, 'instance': instance,
-           'extra': extra})
+           'extra': extra, 'resync': resync_interval})
 
 
-def write_config(state_dir, port, instance, extra=''):
+def write_config(state_dir, port, instance, extra='', resync_interval=5):
     path = os.path.join(state_dir, 'engine.conf')
     with open(path, 'w') as handle:
-        handle.write(config_text(state_dir, port, instance, extra))
+        handle.write(config_text(state_dir, port, instance, extra,
+                                 resync_interval))
     return path
 
 
@@ -98,12 +102,13 @@ class EngineProcess:
     """``heat-capsule-engine`` started as a real process on 127.0.0.1."""
 
     def __init__(self, extra_conf='', state_dir=None, instance=None,
-                 port=None):
+                 port=None, resync_interval=5):
         self.state_dir = state_dir or tempfile.mkdtemp(prefix='hc-engine-')
         self.instance = instance or new_instance()
         self.port = port or free_port()
         self.config_file = write_config(self.state_dir, self.port,
-                                        self.instance, extra_conf)
+                                        self.instance, extra_conf,
+                                        resync_interval)
         self.url = 'http://127.0.0.1:%d' % self.port
         self.proc = None
 

@@ -24,7 +24,10 @@ def app(tmp_path):
 def _openapi_path(pattern):
     """A ROUTES regex -> the OpenAPI path that documents it."""
     path = pattern.replace('(?:/v1)?', '/v1')
-    path = re.sub(r'\(\?P<ident>\[\^/\]\+\)', '{capsule_ident}', path)
+    # (?P<ident>...) is a capsule's; other groups keep their own name.
+    path = re.sub(r'\(\?P<(\w+)>\[\^/\]\+\)',
+                  lambda m: '{%s}' % ('capsule_ident' if m.group(1) == 'ident'
+                                      else m.group(1)), path)
     path = path.replace('\\.', '.')
     assert not re.search(r'[\\()\[\]?*+^$]', path), (
         'route %r has regex syntax this test cannot map; teach it' % pattern)

@@ -380,8 +380,28 @@ CONTAINER_CASES = [
     ('runtime', {'runtime': 'runc'}, '', "unknown field 'runtime'"),
     ('entrypoint', {'entrypoint': ['/bin/sh']}, '',
      "unknown field 'entrypoint'"),
-    ('healthcheck', {'healthcheck': {'cmd': 'true'}}, '',
-     "unknown field 'healthcheck'"),
+    # The healthcheck extension: Zun's keys plus start_period, nothing else.
+    ('healthcheck-no-cmd', {'healthcheck': {'interval': 1}}, '.healthcheck',
+     "missing required field 'cmd'"),
+    ('healthcheck-empty-cmd', {'healthcheck': {'cmd': ''}},
+     '.healthcheck.cmd', ''),
+    ('healthcheck-list-cmd', {'healthcheck': {'cmd': ['true']}},
+     '.healthcheck.cmd', 'shell command'),
+    ('healthcheck-string-interval', {'healthcheck': {'cmd': 'true',
+                                                     'interval': '5s'}},
+     '.healthcheck.interval', 'whole number of seconds'),
+    ('healthcheck-zero-timeout', {'healthcheck': {'cmd': 'true',
+                                                  'timeout': 0}},
+     '.healthcheck.timeout', 'at least 1'),
+    ('healthcheck-zero-retries', {'healthcheck': {'cmd': 'true',
+                                                  'retries': 0}},
+     '.healthcheck.retries', 'at least 1'),
+    ('healthcheck-negative-start', {'healthcheck': {'cmd': 'true',
+                                                    'start_period': -1}},
+     '.healthcheck.start_period', '0 or more'),
+    ('healthcheck-unknown-key', {'healthcheck': {'cmd': 'true',
+                                                 'test': ['CMD', 'x']}},
+     '.healthcheck', "unknown field 'test'"),
     ('labels', {'labels': {'a': 'b'}}, '', "unknown field 'labels'"),
     ('uuid', {'uuid': VOLUME_ID}, '', "unknown field 'uuid'"),
     ('liveness-probe', {'livenessProbe': {}}, '',
@@ -407,6 +427,21 @@ def _container_body(group, fields):
 def test_container(group, fields, subpath, fragment):
     assert_invalid(_container_body(group, fields),
                    f'template.spec.{group}[0]{subpath}', fragment)
+
+
+def test_healthcheck_is_refused_on_init_containers():
+    assert_invalid(with_container('initContainers',
+                                  healthcheck={'cmd': 'true'}),
+                   'template.spec.initContainers[0].healthcheck',
+                   'only supported on app containers')
+
+
+def test_healthcheck_on_an_app_container_passes():
+    check = {'cmd': 'wget -q -O- http://localhost/', 'interval': 2,
+             'timeout': 1, 'retries': 5, 'start_period': 0}
+    template = validate_create_body(with_container('containers',
+                                                   healthcheck=check))
+    assert template['spec']['containers'][0]['healthcheck'] == check
 
 
 def test_init_containers_share_the_container_schema():

@@ -270,6 +270,26 @@ class Database:
                 session.delete(capsule)
         return doomed
 
+    # Containers -------------------------------------------------------
+
+    def find_container(self, uuid, project_id=None):
+        """A capsule's container (init or app) by its uuid, in a project.
+
+        ``project_id=None`` searches every project (admins).
+
+        :returns: (container, capsule), or None when there is no such
+            container in that scope.
+        """
+        query = (sa.select(models.Container, models.Capsule)
+                 .join(models.Capsule,
+                       models.Container.capsule_id == models.Capsule.id)
+                 .where(models.Container.uuid == uuid))
+        if project_id is not None:
+            query = query.where(models.Capsule.project_id == project_id)
+        with self._reader() as session:
+            row = session.execute(query.limit(1)).first()
+            return (row[0], row[1]) if row is not None else None
+
     # Volumes ----------------------------------------------------------
 
     def volumes_of(self, capsule_uuid):

@@ -89,6 +89,12 @@ class Container(TimestampMixin, Base):
     status_reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     status_detail: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
     exit_code: orm.Mapped[int | None] = orm.mapped_column()
+    # The configured check ({cmd, interval, timeout, retries, start_period})
+    # or None; then what Docker last said: starting | healthy | unhealthy,
+    # and the output of the latest probe when it failed.
+    healthcheck: orm.Mapped[dict | None] = orm.mapped_column(sa.JSON)
+    health_status: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    health_output: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
 
     capsule: orm.Mapped[Capsule] = orm.relationship(
         back_populates='containers')

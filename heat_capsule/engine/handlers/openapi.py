@@ -169,7 +169,8 @@ def _errors(*statuses):
              403: 'Forbidden by policy', 404: 'Not found',
              405: 'Method not allowed', 406: 'Microversion not supported',
              409: 'Conflict', 413: 'Request body too large',
-             415: 'Body is not application/json'}
+             415: 'Body is not application/json',
+             500: 'Docker refused', 503: 'Docker is not answering'}
     return {str(s): {'$ref': '#/components/responses/Error%d' % s}
             for s in statuses if s in names}
 
@@ -188,6 +189,31 @@ _IDENT = {'name': 'capsule_ident', 'in': 'path', 'required': True,
 _ALL_PROJECTS = _query('all_projects', {'type': 'string'},
                        'Admin only: a boolean (1/0, true/false, yes/no, '
                        'on/off...).')
+_CONTAINER_IDENT = {'name': 'container_ident', 'in': 'path',
+                    'required': True,
+                    'schema': {'type': 'string', 'format': 'uuid'},
+                    'description': 'The uuid of an init or app container '
+                                   'of a capsule (as the capsule shows '
+                                   'it).'}
+_BOOLEAN_TEXT = 'A boolean (True/False, 1/0, yes/no, on/off...)'
+LOGS_PARAMETERS = [
+    _query('stdout', {'type': 'string', 'default': 'True'},
+           _BOOLEAN_TEXT + '; include stdout. With stderr false too, '
+           'both are included.'),
+    _query('stderr', {'type': 'string', 'default': 'True'},
+           _BOOLEAN_TEXT + '; include stderr.'),
+    _query('timestamps', {'type': 'string', 'default': 'False'},
+           _BOOLEAN_TEXT + "; prefix each line with Docker's RFC 3339 "
+           'timestamp.'),
+    _query('tail', {'type': 'string', 'pattern': '^(all|[0-9]+)$',
+                    'default': 'all'},
+           "'all' or the number of last lines to return."),
+    _query('since', {'type': 'string'},
+           'Only lines written after this: seconds since the epoch '
+           '(integer or decimal) or a date and time YYYY-MM-DD HH:MM:SS '
+           "with an optional ',fff' or '.fff' fraction (UTC unless an "
+           'ISO 8601 offset follows); None or empty: no limit.'),
+]
 
 
 def build(host_url=''):
@@ -202,7 +228,8 @@ def build(host_url=''):
             (405, 'Method not allowed'),
             (406, 'Microversion not supported'), (409, 'Conflict'),
             (413, 'Request body too large'),
-            (415, 'Body is not application/json'))}
+            (415, 'Body is not application/json'),
+            (500, 'Docker refused'), (503, 'Docker is not answering'))}
     return {
         'openapi': OPENAPI_VERSION,
         'info': {
@@ -300,6 +327,22 @@ def build(host_url=''):
                     'responses': dict(
                         {'200': _json(VOLUME_LIST, 'The volumes.')},
                         **_errors(409, *_VERSIONED_ERRORS))}},
+            '/v1/containers/{container_ident}/logs': {
+                'parameters': [_CONTAINER_IDENT],
+                'get': {
+                    'operationId': 'containerLogs',
+                    'summary': "The logs of a capsule's init or app "
+                               "container (Zun's container logs call; "
+                               'also at /containers/...). 409 when the '
+                               'container has no Docker container (not '
+                               'created yet, or removed).',
+                    'parameters': [version_param] + LOGS_PARAMETERS,
+                    'responses': dict(
+                        {'200': _json({'type': 'string'},
+                                      'The log text, as one JSON '
+                                      'string.')},
+                        **_errors(400, 409, 500, 503,
+                                  *_VERSIONED_ERRORS))}},
         },
         'components': {
             'schemas': {

@@ -102,6 +102,9 @@ _RESTART_POLICIES = {
 
 _NEVER = '0001-01-01T00:00:00Z'   # Docker's zero time (StartedAt, ...)
 _EXIT_CODE_IN_STATUS = re.compile(r'^(?:Exited|Restarting) \((-?\d+)\)')
+# The health part of ``docker ps``'s STATUS: "Up 3 seconds (healthy)".
+_HEALTH_IN_STATUS = re.compile(r'\((healthy|unhealthy|health: starting)\)')
+_HEALTH_OUTPUT_LIMIT = 2000     # characters of a failed probe's output kept
 _SUBNET_NAMESPACE = uuid.UUID('3a4afcee-8129-49c2-b0fa-6bdd586c833f')
 _NAME_UNSAFE = re.compile(r'[^a-zA-Z0-9_.-]')
 
@@ -194,7 +197,12 @@ def _status_detail(state):
     status = state.get('Status')
     if status in ('running', 'paused'):
         text = 'Up %s' % (_since(state.get('StartedAt')) or '')
-        return text + (' (Paused)' if status == 'paused' else '')
+        if status == 'paused':
+            return text + ' (Paused)'
+        health = _health(state)[0]
+        if health == 'starting':
+            return text + ' (health: starting)'
+        return text + (' (%s)' % health if health else '')
     if status == 'restarting':
         return 'Restarting (%s) %s ago' % (
             state.get('ExitCode'), _since(state.get('FinishedAt')))
@@ -208,10 +216,48 @@ def _status_detail(state):
     return 'Exited (%s) %s ago' % (state.get('ExitCode'), ago) if ago else ''
 
 
+def _health(state):
+    """(status, output of the latest probe if it failed) from State."""
+    health = state.get('Health') or {}
+    status = health.get('Status')
+    if state.get('Status') != 'running' or status not in (
+            'starting', 'healthy', 'unhealthy'):
+        return None, None
+    last = (health.get('Log') or [{}])[-1]
+    output = None
+    if last.get('ExitCode') not in (0, None):
+        output = (last.get('Output') or '').strip()
+        output = output[-_HEALTH_OUTPUT_LIMIT:] or (
+            'the check exited with code %s and printed nothing'
+            % last['ExitCode'])
+    return status, output
+
+
+def _health_from_status(text):
+    match = _HEALTH_IN_STATUS.search(text or '')
+    if not match:
+        return None
+    return 'starting' if match.group(1) == 'health: starting' \
+        else match.group(1)
+
+
+def _docker_healthcheck(check):
+    """The docker SDK's healthcheck dict (times in nanoseconds)."""
+    if check is None:
+        return None
+    second = 1000000000
+    return {'test': ['CMD-SHELL', check.cmd],
+            'interval': check.interval * second,
+            'timeout': check.timeout * second,
+            'retries': check.retries,
+            'start_period': check.start_period * second}
+
+
 def _state_from_inspect(info):
     state = info.get('State') or {}
     labels = (info.get('Config') or {}).get('Labels') or {}
     status = _STATUSES.get(state.get('Status'), 'Unknown')
+    health, health_output = _health(state)
     error = state.get('Error') or None
     exit_code = state.get('ExitCode')
     if status in _NOT_EXITED and not error:
@@ -224,7 +270,9 @@ def _state_from_inspect(info):
         exit_code=exit_code,
         status_detail=_status_detail(state),
         error=error,
-        restart_count=info.get('RestartCount') or 0)
+        restart_count=info.get('RestartCount') or 0,
+        health=health,
+        health_output=health_output)
 
 
 def _state_from_list(entry):
@@ -242,7 +290,8 @@ def _state_from_list(entry):
         container_uuid=labels.get(spec.LABEL_CONTAINER),
         status=_STATUSES.get(entry.get('State'), 'Unknown'),
         exit_code=int(match.group(1)) if match else None,
-        status_detail=detail)
+        status_detail=detail,
+        health=_health_from_status(detail))
 
 
 def _state_key(state):
@@ -600,16 +649,22 @@ class DockerDriver:
         The sandbox must be running (see :meth:`ensure_sandbox`).  A
         container that exists and has started once is not started again: an
         exited init container stays exited, an exited app container is left
-        to Docker's restart policy.
+        to Docker's restart policy.  One exception: an app container that
+        exited while joined to an earlier run of this same sandbox (Docker
+        stopped both, on a daemon restart say) is **started again** when its
+        restart policy restarts a container that exited with its exit code
+        (always; on-failure and non-zero): the start joins the sandbox's new
+        namespaces and keeps the container (id, logs), as Docker's own
+        restart at daemon start does when it wins the race with the sandbox.
 
         An existing app container is **replaced** (removed, created and
         started afresh) when it no longer belongs to the current sandbox,
-        i.e. it joined a sandbox that has since been replaced or restarted
-        (after a Docker restart or reboot, for instance), and it is running
-        or its restart policy wants it running: left alone it would be cut
-        off from the capsule's network.  A container of that name with
-        another container uuid is replaced too.  The returned state then
-        carries the new docker_id.  Init containers are never replaced.
+        i.e. it joined a sandbox that has since been replaced, or one that
+        restarted while it kept running, and it is running or its restart
+        policy wants it running: left alone it would be cut off from the
+        capsule's network.  A container of that name with another container
+        uuid is replaced too.  The returned state then carries the new
+        docker_id.  Init containers are never replaced.
 
         A missing image is made present first (:meth:`ensure_image`);
         mounted volumes of the capsule are created when missing, and a
@@ -638,6 +693,12 @@ class DockerDriver:
                 self._api.start(info['Id'])
                 LOG.debug('Started container %s', name)
                 info = self._api.inspect_container(info['Id'])
+            elif _rejoins(info, sandbox):
+                self._api.start(info['Id'])
+                LOG.info('Started container %s again in the new run of the '
+                         'sandbox of capsule %s (it exited with code %s)',
+                         name, capsule.uuid, info['State'].get('ExitCode'))
+                info = self._api.inspect_container(info['Id'])
             return _state_from_inspect(info)
 
     def _running_sandbox(self, capsule_uuid):
@@ -658,7 +719,7 @@ class DockerDriver:
         if _never_started(info):
             return info['HostConfig'].get('NetworkMode') != (
                 'container:%s' % sandbox['Id'])
-        if _joined_current_sandbox(info, sandbox):
+        if _joined_current_sandbox(info, sandbox) or _rejoins(info, sandbox):
             return False
         return _should_be_running(info)
 
@@ -691,7 +752,8 @@ class DockerDriver:
                 environment=environment or None,
                 working_dir=container.workdir or None,
                 tty=bool(container.tty), stdin_open=bool(container.stdin),
-                labels=labels, host_config=host_config)
+                labels=labels, host_config=host_config,
+                healthcheck=_docker_healthcheck(container.healthcheck))
 
         try:
             try:
@@ -723,9 +785,11 @@ class DockerDriver:
         One list call (with a label filter) gives status, status_detail and,
         for exited containers, the exit code.  Containers that are not
         running (created, exited, restarting, dead) are inspected as well,
-        for State.Error, the exact exit code and RestartCount.  A running
-        container is not inspected unless `inspect_all`, so its
-        restart_count is 0 on the fast path.
+        for State.Error, the exact exit code and RestartCount, and so are
+        running ones whose healthcheck is not (yet) healthy, for the failed
+        probe's output.  A healthy or unchecked running container is not
+        inspected unless `inspect_all`, so its restart_count is 0 on the
+        fast path.
         """
         with self._errors('list the containers of capsule %s'
                           % capsule_uuid):
@@ -734,8 +798,9 @@ class DockerDriver:
             result = {}
             for entry in entries:
                 state = _state_from_list(entry)
-                if inspect_all or state.status not in ('Running', 'Paused',
-                                                       'Deleting'):
+                if inspect_all or state.health not in (None, 'healthy') or \
+                        state.status not in ('Running', 'Paused',
+                                             'Deleting'):
                     info = self._inspect_container(entry['Id'])
                     if info is None:      # removed meanwhile
                         continue
@@ -889,6 +954,66 @@ class DockerDriver:
                                       decode=True)
         return _EventStream(stream, self._unavailable)
 
+    # -- logs -----------------------------------------------------------------
+
+    def container_logs(self, capsule_uuid, container_uuid, stdout=True,
+                       stderr=True, timestamps=False, tail='all',
+                       since=None, max_bytes=None):
+        """The logs of one init or app container of a capsule, as bytes.
+
+        What ``docker logs`` shows: stdout and/or stderr (a container with
+        a TTY has only one stream, which Docker reports as stdout), with
+        Docker's RFC 3339 timestamps if asked, the last `tail` lines
+        ('all' or an int >= 0), only what was written after `since`
+        (seconds since the epoch, int or float; None or < 1: everything).
+        An exited container keeps its logs until it is removed; the engine
+        removes a capsule's containers only when the capsule is deleted.
+
+        :param max_bytes: keep only the newest this many bytes (None: all);
+            the logs are streamed, never held whole in memory.
+        :returns: (data, dropped): the log bytes and how many older bytes
+            were left out for `max_bytes`; None when Docker has no such
+            container (not created yet, or removed).
+        """
+        if since is not None and since < 1:
+            since = None
+        with self._errors('read the logs of container %s of capsule %s'
+                          % (container_uuid, capsule_uuid)):
+            entries = self._list_containers(
+                '%s=%s' % (spec.LABEL_CAPSULE, capsule_uuid),
+                '%s=%s' % (spec.LABEL_CONTAINER, container_uuid))
+            if not entries:
+                return None
+            try:
+                stream = self._api.logs(
+                    entries[0]['Id'], stdout=stdout, stderr=stderr,
+                    stream=True, follow=False, timestamps=timestamps,
+                    tail=tail, since=since)
+            except docker_errors.NotFound:
+                return None
+            try:
+                return self._read_bounded(stream, max_bytes)
+            finally:
+                with contextlib.suppress(Exception):
+                    stream.close()
+
+    @staticmethod
+    def _read_bounded(chunks, max_bytes):
+        """(the last `max_bytes` bytes of `chunks`, how many were dropped)."""
+        kept = bytearray()
+        dropped = 0
+        for chunk in chunks:
+            kept += chunk
+            if max_bytes is not None and len(kept) > 2 * max_bytes:
+                excess = len(kept) - max_bytes
+                del kept[:excess]
+                dropped += excess
+        if max_bytes is not None and len(kept) > max_bytes:
+            excess = len(kept) - max_bytes
+            del kept[:excess]
+            dropped += excess
+        return bytes(kept), dropped
+
 
 class _EventStream:
     """Iterator over (capsule_uuid, action) that knows why it ended."""
@@ -1007,6 +1132,23 @@ def _joined_current_sandbox(info, sandbox):
     sandbox_started = _parse_time(sandbox['State'].get('StartedAt'))
     return started is None or sandbox_started is None or (
         started >= sandbox_started)
+
+
+def _rejoins(info, sandbox):
+    """True for an exited app container to start again in `sandbox`.
+
+    It names this very sandbox but last ran in an earlier run of it (both
+    were stopped, by a daemon restart for instance), and its restart policy
+    restarts a container that exited with its exit code.  A start joins the
+    sandbox's current namespaces.
+    """
+    labels = info['Config'].get('Labels') or {}
+    return (labels.get(spec.LABEL_ROLE) != spec.ROLE_INIT
+            and info['State'].get('Status') == 'exited'
+            and info['HostConfig'].get('NetworkMode') == (
+                'container:%s' % sandbox['Id'])
+            and not _joined_current_sandbox(info, sandbox)
+            and _should_be_running(info))
 
 
 def _should_be_running(info):

@@ -10,6 +10,30 @@ knows, and keeps statuses true after creation.
 
 Docker objects carry labels pointing back to their capsule, so ownership is
 read from Docker, never remembered in memory.
+
+Restarts of the Docker daemon (or of a sandbox)
+    Stopping dockerd stops every container: the sandbox at once (SIGKILL),
+    the app containers on their stop signal, then SIGKILL after 10 s (exit
+    code 137, or 143 for a program that handles SIGTERM).  When dockerd
+    comes back it restarts, before it answers its API, the sandboxes
+    (``unless-stopped``) and the app containers whose Docker restart policy
+    says so (``always``; ``on-failure`` after a non-zero exit), all at the
+    same time: an app container started before its sandbox fails ("cannot
+    join network of a non running container") and stays exited.  The
+    engine makes this converge to one outcome, whatever won the races:
+    each app container is treated as if it had exited on its own with the
+    exit code Docker recorded -- Always: started again; OnFailure: started
+    again after a non-zero exit, left stopped after a clean exit 0; Never:
+    left stopped (the capsule then reports it, with the exit codes).  The
+    sandbox is always brought back first.  A container restarted this way
+    is the same Docker container (a plain start joins the sandbox's new
+    namespaces; see DockerDriver.start_container), so it makes no
+    difference whether Docker or the engine started it.  The event watcher
+    reconnects on its own and queues every capsule; the sandbox's address
+    usually changes with a daemon restart, so addresses are read again
+    after every (re)connection to Docker and after a container start, and
+    the engine network is looked up again for each create (it may have
+    been removed and made again meanwhile).
 """
 
 from concurrent import futures
@@ -25,10 +49,20 @@ from heat_capsule.engine.runtime import workqueue
 LOG = logging.getLogger(__name__)
 
 CREATING = ('Creating', 'Created')
+# Zun's, Kubernetes' and Docker's spellings of the restart policies.
+_RESTART_ALWAYS = ('always', 'unless-stopped')
+_RESTART_ON_FAILURE = ('on-failure', 'onfailure')
 # Docker container events that can change what a capsule looks like.
 EVENT_ACTIONS = ('start', 'die', 'destroy', 'oom', 'pause', 'unpause',
                  'restart', 'health_status')
 RETRY_DELAYS = (1, 2, 4, 8, 10)
+# Seconds between attempts to reach Docker's event stream again: one cheap
+# request each, and every capsule waits for the reconnection to resync.
+EVENTS_RETRY_MAX = 2
+# Docker 20.10 sends a container's 'die' event before its container list
+# (which observe() reads) shows the exit: a sync right after the event can
+# still see it running. The capsule is synced again this much later.
+DIE_RECHECK_DELAY = 1
 
 
 def to_spec(capsule, volumes):
@@ -47,7 +81,9 @@ def to_spec(capsule, volumes):
             stdin=row.interactive,
             mounts=tuple(rspec.Mount(m['volume_uuid'], m['path'])
                          for m in row.mounts or ()),
-            image_pull_policy=row.image_pull_policy)
+            image_pull_policy=row.image_pull_policy,
+            healthcheck=(rspec.Healthcheck(**row.healthcheck)
+                         if row.healthcheck else None))
 
     return rspec.CapsuleSpec(
         uuid=capsule.uuid, project_id=capsule.project_id,
@@ -64,7 +100,27 @@ def to_spec(capsule, volumes):
 def _container_values(state):
     return {'status': state.status, 'status_detail': state.status_detail,
             'exit_code': state.exit_code,
-            'status_reason': state.error or None}
+            'status_reason': state.error or None,
+            'health_status': state.health,
+            'health_output': state.health_output}
+
+
+def restart_wanted(restart_policy, state):
+    """Whether an app container that has stopped must be started again.
+
+    The capsule's restart policy applied to the exit code Docker recorded,
+    as if the container had exited on its own: Always -> yes; OnFailure ->
+    after a non-zero exit only; Never -> no.  A container that is not
+    stopped (running, restarting, created, dead, missing) is not concerned.
+    """
+    if state is None or state.status != 'Stopped':
+        return False
+    policy = (restart_policy or 'always').lower()
+    if policy in _RESTART_ALWAYS:
+        return True
+    if policy in _RESTART_ON_FAILURE:
+        return state.exit_code not in (0, None)
+    return False
 
 
 def _changed(row, values):
@@ -87,6 +143,10 @@ class Reconciler:
         self._stop = threading.Event()
         self._threads = []
         self._network = None
+        # Capsules whose addresses were read since Docker last (re)connected
+        # and since their last container start (a sandbox start may change
+        # them).
+        self._addressed = set()
         self._retries = {}
         self._starter = futures.ThreadPoolExecutor(
             max_workers=2 * conf.runtime.sync_workers,
@@ -152,20 +212,29 @@ class Reconciler:
         while not self._stop.is_set():
             try:
                 stream = self.driver.events(actions=EVENT_ACTIONS)
+                # Docker may have restarted meanwhile: sandboxes got new
+                # addresses, the network may be gone.
+                self._network = None
+                self._addressed.clear()
                 if delay:
                     LOG.info('Docker is back; resyncing every capsule')
                     self.submit_all()
                 delay = 0
-                for capsule_uuid, _action in stream:
+                for capsule_uuid, action in stream:
                     if self._stop.is_set():
                         return
+                    if action == 'start':
+                        self._addressed.discard(capsule_uuid)
+                    elif action == 'die':
+                        self.queue.submit_later(capsule_uuid,
+                                                DIE_RECHECK_DELAY)
                     self.queue.submit(capsule_uuid)
             except rspec.DockerUnavailable as exc:
-                delay = min(max(delay * 2, 1), 10)
+                delay = min(max(delay * 2, 1), EVENTS_RETRY_MAX)
                 LOG.warning('Docker events unavailable (%s); retrying in '
                             '%ss', exc, delay)
             except Exception:  # noqa: keep watching whatever happens
-                delay = min(max(delay * 2, 1), 10)
+                delay = min(max(delay * 2, 1), EVENTS_RETRY_MAX)
                 LOG.exception('Docker event stream failed')
             self._stop.wait(delay or 1)
 
@@ -245,8 +314,14 @@ class Reconciler:
                 LOG.info('Removing orphan volume %s', volume_uuid)
                 self.driver.remove_volume(volume_uuid)
 
-    def _ensure_network(self):
-        if self._network is None:
+    def _ensure_network(self, fresh=False):
+        """(network id, subnet id) of the engine network, made if missing.
+
+        Cached until the event stream reconnects; `fresh` asks Docker
+        again (each create does: the network may have been removed out of
+        band and made again with another id).
+        """
+        if fresh or self._network is None:
             self._network = self.driver.ensure_network()
         return self._network
 
@@ -262,7 +337,8 @@ class Reconciler:
             return
         spec = to_spec(capsule, self.db.volumes_of(capsule.uuid))
         try:
-            network_id, subnet_id = self._ensure_network()
+            network_id, subnet_id = self._ensure_network(
+                fresh=capsule.status == 'Creating')
             if capsule.status == 'Creating':
                 # Once per create: with imagePullPolicy Always each call
                 # pulls. Later passes (after a crash, say) rely on
@@ -286,12 +362,16 @@ class Reconciler:
         rows = {c.uuid: c for c in capsule.containers}
         observed = self.driver.observe(capsule.uuid)
         updates = {}
+        # Init containers started in this pass: not in `observed`, which
+        # predates them, but what the capsule's record must show.
+        init_states = {}
         for init in spec.init_containers:
             state = observed.get(init.uuid)
             if _needs_start(state):
                 state = self._start(capsule, spec, init)
                 if state is None:
                     return
+            init_states[init.uuid] = state
             updates[init.uuid] = _container_values(state)
             if state.status in ('Stopped', 'Dead'):
                 if state.exit_code not in (0, None) or \
@@ -312,7 +392,7 @@ class Reconciler:
         except rspec.CapsuleRuntimeError as exc:
             self._fail(capsule, str(exc))
             return
-        observed = dict(observed, sandbox=sandbox, **started)
+        observed = dict(observed, sandbox=sandbox, **init_states, **started)
         self._record_observed(capsule, rows, observed, extra=updates)
 
     def _start(self, capsule, spec, container):
@@ -367,38 +447,89 @@ class Reconciler:
         observed = self.driver.observe(capsule.uuid)
         if self._repair(capsule, observed):
             observed = self.driver.observe(capsule.uuid)
-        self._record_observed(capsule, rows, observed)
+        self._record_observed(capsule, rows, observed,
+                              addresses=self._readdress(capsule, observed))
 
     def _repair(self, capsule, observed):
         """Bring a stopped sandbox back, and the containers that need it.
 
         A sandbox that stopped (by hand, or a Docker restart that did not
         bring it back) took the capsule's network namespace with it: it is
-        started again, and every app container that should be running is
-        started afresh in the new namespace (the driver replaces those that
-        joined the old one). As kubelet does for a pod sandbox. A sandbox
-        or container removed out of band is not recreated: that is reported.
-        Returns whether anything was done.
+        started again, and the driver deals with each app container
+        (DockerDriver.start_container): one that kept running in the old
+        namespace is replaced in the new one; one that exited is started
+        again if the restart policy says so for its exit code. As kubelet
+        does for a pod sandbox.
+
+        With the sandbox running, app containers that stopped and that the
+        restart policy wants running (:func:`restart_wanted`) are handed to
+        the driver too: after a daemon restart those are the ones Docker
+        tried to start before their sandbox; the driver starts them again
+        when they last ran in an earlier run of the sandbox, and leaves
+        alone one stopped by hand in the current run (as Docker does).
+
+        A sandbox or container removed out of band is not recreated: that
+        is reported. Returns whether Docker may now show something else.
         """
         sandbox = observed.get('sandbox')
-        if sandbox is None or sandbox.status in ('Running', 'Restarting'):
+        if sandbox is None or sandbox.status == 'Restarting':
             return False
-        LOG.info('Capsule %s: sandbox is %s; starting it again',
-                 capsule.uuid, sandbox.status)
-        spec = to_spec(capsule, self.db.volumes_of(capsule.uuid))
+        sandbox_down = sandbox.status != 'Running'
+        if sandbox_down:
+            LOG.info('Capsule %s: sandbox is %s; starting it again',
+                     capsule.uuid, sandbox.status)
+            spec = to_spec(capsule, self.db.volumes_of(capsule.uuid))
+            wanted = [c for c in spec.containers if c.uuid in observed]
+        else:
+            uuids = {c.uuid for c in capsule.containers if c.role == 'app'
+                     and restart_wanted(capsule.restart_policy,
+                                        observed.get(c.uuid))}
+            if not uuids:
+                return False
+            spec = to_spec(capsule, self.db.volumes_of(capsule.uuid))
+            wanted = [c for c in spec.containers if c.uuid in uuids]
         try:
-            self.driver.ensure_sandbox(spec)
-            present = [c for c in spec.containers if c.uuid in observed]
-            self._start_together(spec, present)
+            if sandbox_down:
+                self.driver.ensure_sandbox(spec)
+                self._addressed.discard(capsule.uuid)
+            started = self._start_together(spec, wanted) if wanted else {}
         except rspec.DockerUnavailable:
             raise
         except rspec.CapsuleRuntimeError as exc:
             LOG.warning('Capsule %s could not be repaired: %s',
                         capsule.uuid, exc)
-        return True
+            return True
+        return sandbox_down or any(
+            (state.docker_id, state.status) != (
+                observed[uuid].docker_id, observed[uuid].status)
+            for uuid, state in started.items())
 
-    def _record_observed(self, capsule, rows, observed, extra=None):
-        """Write what Docker shows; derive the capsule status from it."""
+    def _readdress(self, capsule, observed):
+        """The capsule's addresses view if Docker's differs from the
+        database's, else None; read once per Docker connection and after
+        a container start (see ``_addressed``)."""
+        sandbox = observed.get('sandbox')
+        if capsule.uuid in self._addressed or sandbox is None or \
+                sandbox.status != 'Running':
+            return None
+        # Marked first: a start event from now on makes the next sync read
+        # them again.
+        self._addressed.add(capsule.uuid)
+        network_id, subnet_id = self._ensure_network()
+        view = _addresses_view(self.driver.addresses(
+            capsule.uuid, network_id, subnet_id))
+        if view == (capsule.addresses or {}):
+            return None
+        LOG.info('Capsule %s: addresses changed in Docker: %s',
+                 capsule.uuid, view)
+        return view
+
+    def _record_observed(self, capsule, rows, observed, extra=None,
+                         addresses=None):
+        """Write what Docker shows; derive the capsule status from it.
+
+        `addresses`: a new addresses view to record (None: unchanged).
+        """
         updates = dict(extra or {})
         for row in rows.values():
             state = observed.get(row.uuid)
@@ -413,10 +544,11 @@ class Reconciler:
             if row.uuid in updates or _changed(row, values):
                 updates[row.uuid] = values
         status, reason = derive_status(capsule, rows, observed)
-        if updates or status != capsule.status or \
+        more = {} if addresses is None else {'addresses': addresses}
+        if updates or more or status != capsule.status or \
                 reason != capsule.status_reason:
             self._update(capsule.uuid, containers=updates, status=status,
-                         status_reason=reason)
+                         status_reason=reason, **more)
 
 
 def _needs_start(state):
@@ -446,7 +578,7 @@ def derive_status(capsule, rows, observed):
     statuses = {name: state.status for name, state in states.items()}
     values = set(statuses.values())
     if values == {'Running'}:
-        return 'Running', None
+        return 'Running', _unhealthy_reason(states)
     if 'Restarting' in values:
         names = sorted(n for n, s in statuses.items() if s == 'Restarting')
         return 'Restarting', 'Container %s is restarting.' % ', '.join(names)
@@ -458,6 +590,20 @@ def derive_status(capsule, rows, observed):
         failed = any(states[n].exit_code not in (0, None) for n in states)
         return ('Error' if failed else 'Stopped'), codes
     return sorted(values)[0], None
+
+
+def _unhealthy_reason(states):
+    """Why a running capsule is not well, from its failing healthchecks.
+
+    The capsule stays Running (as a Kubernetes pod does while a readiness
+    probe fails); the reason names each unhealthy container and what its
+    check printed.
+    """
+    failing = ['Container %s is unhealthy: %s'
+               % (name, state.health_output or 'no output')
+               for name, state in sorted(states.items())
+               if state.health == 'unhealthy']
+    return '; '.join(failing) or None
 
 
 def _addresses_view(addresses):

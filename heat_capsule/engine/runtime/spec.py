@@ -33,6 +33,16 @@ class Port:
 
 
 @dataclasses.dataclass(frozen=True)
+class Healthcheck:
+    """A Docker healthcheck; ``cmd`` runs through the container's shell."""
+    cmd: str
+    interval: int = 10         # seconds between probes
+    timeout: int = 5           # seconds one probe may take
+    retries: int = 3           # consecutive failures that make it unhealthy
+    start_period: int = 0      # seconds of failures that do not count
+
+
+@dataclasses.dataclass(frozen=True)
 class ContainerSpec:
     uuid: str
     name: str
@@ -49,6 +59,7 @@ class ContainerSpec:
     mounts: tuple = ()                # (Mount, ...)
     # always | ifnotpresent | never
     image_pull_policy: str = 'ifnotpresent'
+    healthcheck: Healthcheck | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,6 +93,8 @@ class ContainerState:
     status_detail: str | None = None  # e.g. 'Up 5 seconds', 'Exited (0)'
     error: str | None = None          # Docker's State.Error, if any
     restart_count: int = 0
+    health: str | None = None         # starting | healthy | unhealthy
+    health_output: str | None = None  # the latest probe's, when it failed
 
 
 @dataclasses.dataclass(frozen=True)

@@ -178,6 +178,39 @@ VOLUME_MOUNT = {
     },
 }
 
+
+def _seconds(minimum, hint):
+    return {'type': 'integer', 'minimum': minimum, 'maximum': 3600,
+            'x-hint': hint}
+
+
+# Engine extension (Zun takes a healthcheck on plain containers, not in
+# capsules): Zun's container healthcheck keys plus start_period. ``cmd`` runs
+# through the container's shell, as with Zun and Docker's CMD-SHELL; the
+# times are whole seconds.
+HEALTHCHECK = {
+    'type': 'object',
+    'additionalProperties': False,
+    'required': ['cmd'],
+    'properties': {
+        'cmd': {
+            'type': 'string',
+            'minLength': 1,
+            'maxLength': 4096,
+            'x-hint': "cmd is a shell command, e.g. 'wget -q -O- "
+                      "http://localhost/'",
+        },
+        'interval': _seconds(1, 'interval is a whole number of seconds, '
+                                'at least 1'),
+        'timeout': _seconds(1, 'timeout is a whole number of seconds, '
+                               'at least 1'),
+        'retries': {'type': 'integer', 'minimum': 1, 'maximum': 100,
+                    'x-hint': 'retries is a whole number, at least 1'},
+        'start_period': _seconds(0, 'start_period is a whole number of '
+                                    'seconds, 0 or more'),
+    },
+}
+
 # Used for spec.containers[] AND spec.initContainers[]. additionalProperties
 # false is what keeps privileged, securityContext, capabilities, devices,
 # host namespaces... out of a template.
@@ -198,6 +231,8 @@ CONTAINER = {
         'ports': {'type': 'array', 'items': PORT},
         'resources': RESOURCES,
         'volumeMounts': {'type': 'array', 'items': VOLUME_MOUNT},
+        # On app containers only (validation refuses it on init ones).
+        'healthcheck': HEALTHCHECK,
     },
 }
 

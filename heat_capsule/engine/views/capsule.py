@@ -26,11 +26,26 @@ def restart_policy(name):
     return {'Name': name, 'MaximumRetryCount': '0'}
 
 
+def healthcheck(row):
+    """The configured check and what Docker last said about it.
+
+    Zun's ``{}`` without one. With one: Zun's keys (cmd, interval, timeout,
+    retries) plus start_period, then ``status`` (starting, healthy,
+    unhealthy, or null while the container is not running) and ``output``
+    (the latest probe's output when it failed, else null). An engine
+    extension: Zun has no healthcheck in capsules.
+    """
+    if not row.healthcheck:
+        return {}
+    return dict(row.healthcheck, status=row.health_status,
+                output=row.health_output)
+
+
 def container(row, capsule):
     """One container of a capsule: exactly the api-ref's fields.
 
     Docker-side details Zun carries but a capsule never uses (disk, security
-    groups, registry, healthcheck) keep Zun's neutral values.
+    groups, registry) keep Zun's neutral values.
     """
     policy = 'no' if row.role == 'init' else capsule.restart_policy
     return {
@@ -58,7 +73,7 @@ def container(row, capsule):
         'auto_remove': False,
         'auto_heal': False,
         'disk': 0,
-        'healthcheck': {},
+        'healthcheck': healthcheck(row),
         'cpu_policy': 'shared',
         'registry_id': None,
         'user_id': capsule.user_id,

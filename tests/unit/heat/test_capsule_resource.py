@@ -456,7 +456,7 @@ class TestAttributes(CapsuleTestCase):
             'addresses': {}, 'status': '', 'status_reason': '',
             'containers': [], 'init_containers': [], 'cpu': None,
             'memory': None, 'name': '', 'labels': {}, 'annotations': {},
-            'show': {},
+            'logs': {}, 'show': {},
         }
         self.assertEqual(set(capsule.Capsule.attributes_schema) | {'show'},
                          set(expected))
@@ -510,6 +510,9 @@ class TestUpdate(CapsuleTestCase):
             'init_containers': lambda p: p['init_containers'][0].update(
                 image='alpine'),
             'volumes': lambda p: p['volumes'][0].update(size=2),
+            'created_when': lambda p: (
+                p.update(created_when='healthy'),
+                p['containers'][0].update(healthcheck={'cmd': 'true'})),
         }
         self.assertEqual(set(capsule.Capsule.properties_schema),
                          set(changes))
@@ -689,7 +692,8 @@ class TestTemplateConstants(CapsuleTestCase):
 
         self.assertEqual(set(capsule_template.CONTAINER_KEYS),
                          item_keys('containers'))
-        self.assertEqual(item_keys('containers'),
+        # Init containers run to completion: they have no healthcheck.
+        self.assertEqual(item_keys('containers') - {'healthcheck'},
                          item_keys('init_containers'))
         self.assertEqual(set(capsule_template.VOLUME_KEYS),
                          item_keys('volumes'))
