@@ -14,7 +14,7 @@ container, Docker's StartedAt), so they are comparable.
 
 # heat_rig selects oslo.service's threading backend: import it before
 # anything that imports Heat.
-from tests.support import heat_rig
+from tests.support import heat_rig  # noqa: F401
 
 import datetime
 
@@ -45,14 +45,8 @@ resources:
 '''
 
 
-@pytest.fixture(scope='module')
-def heat(engine):
-    rig = heat_rig.HeatRig(engine.url + '/v1').start()
-    yield rig
-    try:
-        rig.delete_all()
-    finally:
-        rig.stop()
+# The same module-scoped Heat rig fixture (a fresh rig for this module).
+heat = heat_capsule.heat
 
 
 @pytest.fixture(scope='module')

@@ -352,9 +352,9 @@ PROJECTS = st.none() | st.sampled_from(['p1', 'p2', 'admin-project'])
 
 
 # --- the fuzz tests --------------------------------------------------------
-# 1,600 + 3,000 + 3,400 + 2,400 = 10,400 requests (more with the follow-ups
-# of successful creates). Creates are the slowest (schema-driven generation
-# and a database write), so they get fewer.
+# 1,600 + 3,000 + 3,400 + 1,000 + 2,400 = 11,400 requests (more with the
+# follow-ups of successful creates). Creates are the slowest (schema-driven
+# generation and a database write), so they get fewer.
 
 @fuzz(1600)
 @given(body=BODIES, content_type=CONTENT_TYPES, version=VERSIONS,
@@ -392,6 +392,53 @@ def test_fuzz_show_delete(app, method, ident, suffix, query, version, roles,
     if query:
         path += '?' + query
     send(app, method, path, _headers(version, roles, project))
+
+
+@pytest.fixture(scope='module')
+def log_targets(app):
+    """Container uuids of one capsule of project p1 (init and app)."""
+    body = json.dumps({'template': {
+        'kind': 'capsule', 'metadata': {'name': 'logs'}, 'spec': {
+            'initContainers': [{'name': 'setup', 'image': 'busybox'}],
+            'containers': [{'name': 'app', 'image': 'busybox'}]}}}).encode()
+    headers = _headers('container 1.40', 'member', 'p1')
+    created = send(app, 'POST', '/v1/capsules', headers, body,
+                   'application/json')
+    capsule = send(app, 'GET', '/v1/capsules/' + created.json['uuid'],
+                   headers).json
+    return [c['uuid'] for c in capsule['init_containers'] +
+            capsule['containers']]
+
+
+LOG_QUERY_KEYS = (st.sampled_from(['stdout', 'stderr', 'timestamps',
+                                   'tail', 'since'])
+                  | st.text(max_size=10))
+LOG_QUERY_VALUES = (QUERY_VALUES
+                    | st.sampled_from(['all', 'True', 'False', 'None',
+                                       '2026-11-28 08:00:00,123',
+                                       '2026-11-28T08:00:00Z',
+                                       '2026-02-30 00:00:00', '1e400',
+                                       '9' * 40])
+                    | st.floats(allow_nan=True).map(str))
+
+
+@fuzz(1000)
+@given(ident=st.integers(0, 1) | IDENTS,
+       query=st.lists(st.tuples(LOG_QUERY_KEYS, LOG_QUERY_VALUES),
+                      max_size=5).map(urllib.parse.urlencode),
+       version=VERSIONS, roles=ROLES, project=PROJECTS,
+       prefix=st.sampled_from(['/v1/containers', '/containers']))
+def test_fuzz_container_logs(app, log_targets, ident, query, version, roles,
+                             project, prefix):
+    """Logs of real capsule containers (and random ids) with random
+    parameters. The runtime is detached, so a container that passes
+    every check gets a 409 (not in Docker), never a 5xx."""
+    if isinstance(ident, int):
+        ident = log_targets[ident]
+    path = '%s/%s/logs' % (prefix, urllib.parse.quote(ident, safe=''))
+    if query:
+        path += '?' + query
+    send(app, 'GET', path, _headers(version, roles, project))
 
 
 @fuzz(2400)
