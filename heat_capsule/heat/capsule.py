@@ -226,7 +226,13 @@ class Capsule(resource.Resource):
     <url> has been unreachable for N s: <error>". A capsule still Creating
     or Deleting, or a service still unreachable, 5 s before the stack's
     timeout fails the resource with that reason instead of Heat's bare
-    "Timed out".
+    "Timed out". One request may take "[clients_zun_capsule]
+    request_timeout" seconds (default 60) before it counts as timed out.
+
+    Readiness. With created_when "healthy", the resource is complete only
+    once every container with a healthcheck reports healthy (an extension
+    of the heat-capsule engine; Zun has no healthcheck in capsules), so
+    resources that depend on it start after the service is ready.
     """
 
     support_status = support.SupportStatus(

@@ -21,9 +21,10 @@ The service type stays ``container``: the client finds the bundled engine or
 a real Zun through the Keystone catalog, whichever is registered there.
 
 Options (heat.conf), in ``[clients_zun_capsule]``: Heat's per-client ones
-(``endpoint_type``, ``ca_file``, ...; unset ones fall back to ``[clients]``)
-and ``unreachable_timeout``, how long a create or delete that waits on a
-capsule tolerates an unreachable service (see ``OS::Zun::Capsule``).
+(``endpoint_type``, ``ca_file``, ...; unset ones fall back to
+``[clients]``); ``unreachable_timeout``, how long a create or delete that
+waits on a capsule tolerates an unreachable service (see
+``OS::Zun::Capsule``); ``request_timeout``, how long one request may take.
 """
 
 from keystoneauth1 import exceptions as ks_exc
@@ -48,10 +49,18 @@ UNREACHABLE_TIMEOUT = cfg.IntOpt(
            'refused or timed out, HTTP 502/503/504) while an '
            'OS::Zun::Capsule create or delete waits on a capsule; the '
            'resource then fails. The stack\'s timeout bounds the wait too.'))
+REQUEST_TIMEOUT = cfg.IntOpt(
+    'request_timeout', default=60, min=1,
+    help=_('Seconds one request to the container service may take before '
+           'it counts as unreachable (timed out). Heat\'s shared Keystone '
+           'session has no timeout, so without this a service that accepts '
+           'connections but never answers would hold a create or delete '
+           'forever.'))
 # Heat's own per-client options must be in the group as well: Heat looks
 # endpoint_type up in [clients_<name>] first and fails on a group that
 # exists without it.
-cfg.CONF.register_opts(heat_config.clients_opts + [UNREACHABLE_TIMEOUT],
+cfg.CONF.register_opts(heat_config.clients_opts + [UNREACHABLE_TIMEOUT,
+                                                   REQUEST_TIMEOUT],
                        group=OPT_GROUP)
 
 # HTTP answers that mean "nothing is serving behind this address right now"
@@ -61,6 +70,22 @@ UNAVAILABLE_STATUSES = (502, 503, 504)
 
 class ServiceUnreachable(exception.Error):
     """The container service could not be reached."""
+
+
+def bound_requests(http_client, seconds):
+    """Give every request of a zunclient SessionClient a timeout.
+
+    zunclient passes no timeout and Heat's session has none; keystoneauth
+    hands a ``timeout`` keyword on to requests, and turns an expired one
+    into ConnectTimeout, which is_unreachable() recognises.
+    """
+    send = http_client._http_request
+
+    def timed(url, method, **kwargs):
+        kwargs.setdefault('timeout', seconds)
+        return send(url, method, **kwargs)
+
+    http_client._http_request = timed
 
 
 class ZunCapsuleClientPlugin(client_plugin.ClientPlugin):
@@ -82,12 +107,15 @@ class ZunCapsuleClientPlugin(client_plugin.ClientPlugin):
 
     def _create(self, version=None):
         interface = self._get_client_option(CLIENT_NAME, 'endpoint_type')
-        return zun_client.Client(
+        client = zun_client.Client(
             version or self.default_version,
             session=self.context.keystone_session,
             service_type=self.CONTAINER,
             interface=interface,
             region_name=self._get_region_name())
+        bound_requests(client.http_client,
+                       cfg.CONF[OPT_GROUP].request_timeout)
+        return client
 
     def _get_service_name(self):
         # Used by ClientPlugin.client() to report an unsupported version;

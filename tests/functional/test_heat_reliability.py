@@ -345,6 +345,49 @@ def test_unreachable_when_the_create_starts_fails_at_once(heat):
     assert took < 20
 
 
+@pytest.fixture
+def request_timeout():
+    """Set ``[clients_zun_capsule] request_timeout`` for one test."""
+    def override(seconds):
+        cfg.CONF.set_override('request_timeout', seconds,
+                              capsule_client.OPT_GROUP)
+    yield override
+    cfg.CONF.clear_override('request_timeout', capsule_client.OPT_GROUP)
+
+
+@contextlib.contextmanager
+def black_hole():
+    """A listening port that accepts connections and never answers."""
+    import socket
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(16)
+    try:
+        yield 'http://127.0.0.1:%d/v1' % listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
+def test_a_service_that_never_answers_fails_after_the_request_timeout(
+        heat, request_timeout):
+    """Without a request timeout the create would hang (Heat's session
+    has none); with [clients_zun_capsule] request_timeout it fails with a
+    timed-out reason."""
+    request_timeout(3)
+    with black_hole() as url, container_url(heat, url):
+        identity = create_stack(heat, 'black-hole', SLEEPER)
+        stack, took = timed_wait(heat, identity, 'CREATE')
+    print('create against a service that never answers '
+          '(request_timeout=3): FAILED after %.1f s' % took)
+    assert state(stack) == ('CREATE', 'FAILED')
+    _, _, reason = resource_reason(heat, identity, 'capsule')
+    assert reason.startswith(
+        'ServiceUnreachable: resources.capsule: The container service at '
+        '%s is unreachable: ' % url), reason
+    assert 'timed out' in reason.lower(), reason
+    assert took < 30
+
+
 def test_engine_restart_during_create_is_tolerated(
         heat, engine_up, docker_client):
     engine = engine_up

@@ -150,6 +150,22 @@ class ClientOnTheWireTest(common.HeatTestCase):
         self.assertEqual(('/capsules/', 'POST'), (url, method))
         self.assertEqual({'template': template}, json.loads(kwargs['data']))
 
+    def test_every_request_carries_the_request_timeout(self):
+        self.request.return_value = http_response(
+            200, {'uuid': UUID, 'status': 'Running'})
+        self.zc.capsules.get(UUID)
+        self.assertEqual(60, self.sent()[2]['timeout'])
+
+    def test_request_timeout_is_configurable(self):
+        cfg.CONF.set_override('request_timeout', 7,
+                              capsule_client.OPT_GROUP)
+        zc = self.plugin._create()
+        request = self.patchobject(zc.http_client.session, 'request')
+        request.return_value = http_response(
+            200, {'uuid': UUID, 'status': 'Running'})
+        zc.capsules.get(UUID)
+        self.assertEqual(7, request.call_args.kwargs['timeout'])
+
     def test_404_is_not_found(self):
         self.request.return_value = zun_error(
             404, 'Container %s could not be found.' % UUID)
