@@ -209,6 +209,13 @@ class TemplatesTest(base.HeatCapsuleTest):
         _, shown, _ = self.openstack('stack', 'output', 'show',
                                      ident.split('/')[0], 'web_logs')
         self.assertIn('warming up for 3s', str(shown))
+        # And the container's log through the real appcontainer command,
+        # which reaches the engine through the catalog with a real token.
+        web = self.zun.capsules.get(web_id).containers[0]
+        self.assertEqual('healthy', web['healthcheck']['status'])
+        _, printed, _ = self.openstack('appcontainer', 'logs', web['uuid'],
+                                       parse_json=False)
+        self.assertIn('serving on 8080', printed)
         self._delete_and_check_gone(ident, web_id)
         self.assert_capsule_gone(client_id)
 

@@ -93,6 +93,8 @@ def test_the_client_starts_only_after_the_web_is_healthy(heat, client):
                               heat.read_template('readiness.yaml'))
     assert stack['stack_status'] == 'COMPLETE', stack['stack_status_reason']
     ready_at, client_started = _moments(heat, client, identity)
+    print('\ncreated_when healthy: client started %.2f s after the web page '
+          'was written' % (client_started - ready_at))
     assert client_started > ready_at, (ready_at, client_started)
 
     outputs = heat.outputs(identity)
@@ -111,6 +113,8 @@ def test_with_created_when_started_the_client_does_not_wait(heat, client):
     identity, stack = _create(heat, 'not-gated', template)
     assert stack['stack_status'] == 'COMPLETE', stack['stack_status_reason']
     ready_at, client_started = _moments(heat, client, identity)
+    print('\ncreated_when started: client started %.2f s before the web '
+          'page was written' % (ready_at - client_started))
     assert client_started < ready_at, (ready_at, client_started)
 
 
