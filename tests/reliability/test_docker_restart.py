@@ -32,6 +32,7 @@ import requests
 from heat_capsule.engine.runtime import docker_driver
 from heat_capsule.engine.runtime import images
 from heat_capsule.engine.runtime import spec as rspec
+from tests import reliability
 from tests.support import dockerd
 from tests.support import engine as engine_support
 
@@ -155,7 +156,11 @@ def mismatches(url, client, instance, uuids):
     return problems
 
 
-def test_docker_restart_under_running_capsules(daemon):
+# The long variant (HC_RELIABILITY_SCALE) repeats the whole scenario, each
+# time on a fresh daemon: which containers lose Docker's start race varies.
+@pytest.mark.parametrize('round_', range(1, reliability.scale() + 1),
+                         ids=lambda n: 'round-%d' % n)
+def test_docker_restart_under_running_capsules(daemon, round_):
     client = daemon.client()
     images.build_busybox_image(client, engine_support.BUSYBOX)
     engine = engine_support.EngineProcess(
