@@ -600,8 +600,11 @@ class Capsule(resource.Resource):
         service that does not report the healthchecks it was given (a real
         Zun has none in capsules) would never say healthy: that fails too.
         """
-        asked = {c[tmpl.CONTAINER_NAME] for c in tmpl.build_template(
-            self.properties)['spec']['containers'] if c.get('healthcheck')}
+        containers = self.properties[self.CONTAINERS] or []
+        names = tmpl.container_names(
+            containers, self.properties[self.INIT_CONTAINERS])[0]
+        asked = {name for container, name in zip(containers, names)
+                 if container.get(tmpl.HEALTHCHECK)}
         waiting = []
         for container in capsule.get('containers') or []:
             name = container.get('name')

@@ -8,17 +8,21 @@ host's static busybox when missing, which the project's scripts and demos
 share.
 """
 
-import os
-import time
-import uuid
+# heat_rig selects oslo.service's threading backend: import it before
+# anything that imports Heat (the Heat test modules come after this file).
+from tests.support import heat_rig
 
-import docker
-import pytest
+import os  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
 
-from heat_capsule.engine.runtime import docker_driver
-from heat_capsule.engine.runtime import images
-from heat_capsule.engine.runtime import spec
-from tests.support import engine as engine_support
+import docker  # noqa: E402
+import pytest  # noqa: E402
+
+from heat_capsule.engine.runtime import docker_driver  # noqa: E402
+from heat_capsule.engine.runtime import images  # noqa: E402
+from heat_capsule.engine.runtime import spec  # noqa: E402
+from tests.support import engine as engine_support  # noqa: E402
 
 BUSYBOX = 'busybox:latest'
 DOCKER_URL = os.environ.get('DOCKER_HOST', 'unix:///var/run/docker.sock')
@@ -54,6 +58,19 @@ def engine():
     yield process
     process.stop()
     engine_support.remove_everything(process.driver())
+
+
+@pytest.fixture(scope='module')
+def heat(engine):
+    """Heat's real engine in this process (tests.support.heat_rig), its
+    catalog pointing at the module's engine; stacks left are deleted."""
+    rig = heat_rig.HeatRig(engine.url + '/v1').start()
+    yield rig
+    try:
+        rig.container_url = engine.url + '/v1'   # a test may have moved it
+        rig.delete_all()
+    finally:
+        rig.stop()
 
 
 @pytest.fixture(scope='session')

@@ -176,16 +176,6 @@ resources:
 # -- fixtures ---------------------------------------------------------------
 
 @pytest.fixture(scope='module')
-def heat(engine):
-    rig = heat_rig.HeatRig(engine.url + '/v1').start()
-    yield rig
-    try:
-        rig.delete_all()
-    finally:
-        rig.stop()
-
-
-@pytest.fixture(scope='module')
 def minimal(heat):
     """The stack of templates/minimal.yaml, as its create finished."""
     identity = heat.create_stack('minimal',

@@ -45,10 +45,6 @@ resources:
 '''
 
 
-# The same module-scoped Heat rig fixture (a fresh rig for this module).
-heat = heat_capsule.heat
-
-
 @pytest.fixture(scope='module')
 def client():
     return docker.from_env()

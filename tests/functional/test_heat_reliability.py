@@ -20,7 +20,7 @@ failure took is printed (``pytest -s``).
 
 # heat_rig selects oslo.service's threading backend: import it before
 # anything that imports Heat.
-from tests.support import heat_rig
+from tests.support import heat_rig  # noqa: F401
 
 import contextlib
 import http.server
@@ -121,17 +121,6 @@ REFUSED = '[Errno 111] Connection refused'
 
 
 # -- fixtures ---------------------------------------------------------------
-
-@pytest.fixture(scope='module')
-def heat(engine):
-    rig = heat_rig.HeatRig(engine.url + '/v1').start()
-    yield rig
-    try:
-        rig.container_url = engine.url + '/v1'
-        rig.delete_all()
-    finally:
-        rig.stop()
-
 
 @pytest.fixture
 def engine_up(engine):

@@ -91,15 +91,6 @@ _STATUSES = {
 }
 _NOT_EXITED = ('Created', 'Running', 'Paused', 'Deleting')
 
-# Capsule restart policy (Zun's spelling, and Kubernetes') -> Docker's.
-_RESTART_POLICIES = {
-    'always': 'always',
-    'on-failure': 'on-failure',
-    'onfailure': 'on-failure',
-    'no': 'no',
-    'never': 'no',
-}
-
 _NEVER = '0001-01-01T00:00:00Z'   # Docker's zero time (StartedAt, ...)
 _EXIT_CODE_IN_STATUS = re.compile(r'^(?:Exited|Restarting) \((-?\d+)\)')
 # The health part of ``docker ps``'s STATUS: "Up 3 seconds (healthy)".
@@ -1098,7 +1089,7 @@ def _restart_policy(capsule, container):
         return {'Name': 'no', 'MaximumRetryCount': 0}
     wanted = (capsule.restart_policy or 'always').lower()
     try:
-        name = _RESTART_POLICIES[wanted]
+        name = spec.RESTART_POLICIES[wanted]
     except KeyError:
         raise spec.CapsuleRuntimeError(
             'restart policy %r is not one of always, on-failure, no'
@@ -1157,6 +1148,5 @@ def _should_be_running(info):
     if state.get('Status') in ('running', 'restarting', 'paused'):
         return True
     policy = (info['HostConfig'].get('RestartPolicy') or {}).get('Name')
-    if policy in ('always', 'unless-stopped'):
-        return True
-    return policy == 'on-failure' and state.get('ExitCode', 0) != 0
+    # Docker's empty policy name means "no".
+    return spec.restarts(policy or 'no', state.get('ExitCode', 0))

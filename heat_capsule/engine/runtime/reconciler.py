@@ -49,9 +49,6 @@ from heat_capsule.engine.runtime import workqueue
 LOG = logging.getLogger(__name__)
 
 CREATING = ('Creating', 'Created')
-# Zun's, Kubernetes' and Docker's spellings of the restart policies.
-_RESTART_ALWAYS = ('always', 'unless-stopped')
-_RESTART_ON_FAILURE = ('on-failure', 'onfailure')
 # Docker container events that can change what a capsule looks like.
 EVENT_ACTIONS = ('start', 'die', 'destroy', 'oom', 'pause', 'unpause',
                  'restart', 'health_status')
@@ -115,12 +112,7 @@ def restart_wanted(restart_policy, state):
     """
     if state is None or state.status != 'Stopped':
         return False
-    policy = (restart_policy or 'always').lower()
-    if policy in _RESTART_ALWAYS:
-        return True
-    if policy in _RESTART_ON_FAILURE:
-        return state.exit_code not in (0, None)
-    return False
+    return rspec.restarts(restart_policy, state.exit_code)
 
 
 def _changed(row, values):

@@ -32,14 +32,40 @@ class Port:
     protocol: str = 'tcp'  # 'tcp' | 'udp'
 
 
+# Restart policy names as Zun, Kubernetes or Docker spell them -> Docker's.
+RESTART_POLICIES = {
+    'always': 'always',
+    'unless-stopped': 'unless-stopped',
+    'on-failure': 'on-failure',
+    'onfailure': 'on-failure',
+    'no': 'no',
+    'never': 'no',
+}
+
+
+def restarts(policy, exit_code):
+    """Whether restart `policy` starts again a container that exited with
+    `exit_code`: Docker's rule, which the engine also applies itself after
+    a daemon restart. `policy` in any spelling of RESTART_POLICIES; None is
+    Zun's default, Always."""
+    name = RESTART_POLICIES.get((policy or 'always').lower())
+    if name in ('always', 'unless-stopped'):
+        return True
+    return name == 'on-failure' and exit_code not in (0, None)
+
+
 @dataclasses.dataclass(frozen=True)
 class Healthcheck:
-    """A Docker healthcheck; ``cmd`` runs through the container's shell."""
+    """A Docker healthcheck; ``cmd`` runs through the container's shell.
+
+    Stored complete (records.HEALTHCHECK_DEFAULTS fills what a template
+    leaves out), so there are no defaults here.
+    """
     cmd: str
-    interval: int = 10         # seconds between probes
-    timeout: int = 5           # seconds one probe may take
-    retries: int = 3           # consecutive failures that make it unhealthy
-    start_period: int = 0      # seconds of failures that do not count
+    interval: int              # seconds between probes
+    timeout: int               # seconds one probe may take
+    retries: int               # consecutive failures that make it unhealthy
+    start_period: int          # seconds of failures that do not count
 
 
 @dataclasses.dataclass(frozen=True)
