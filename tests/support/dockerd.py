@@ -52,6 +52,8 @@ import uuid
 import docker
 import pytest
 
+from tools.allinone import memory
+
 BINARIES = ('dockerd', 'containerd', 'docker-proxy', 'unshare', 'nsenter')
 API_VERSION = '1.40'    # Docker 19.03; spoken by every later daemon
 
@@ -96,22 +98,6 @@ def _cmdline(pid):
             return handle.read().split(b'\0')
     except OSError:
         return []
-
-
-def _children(pid):
-    kids = []
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open('/proc/%s/stat' % entry) as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        # "pid (comm) state ppid ...": comm may hold spaces and parentheses
-        if int(stat.rsplit(')', 1)[1].split()[1]) == pid:
-            kids.append(int(entry))
-    return kids
 
 
 class PrivateDockerd:
@@ -398,7 +384,8 @@ class PrivateDockerd:
             if not args or not os.path.basename(args[0]).startswith(
                     b'containerd-shim') or marker not in args:
                 continue
-            for pid in _children(int(entry)) + [int(entry)]:
+            for pid in memory.process_tree(int(entry),
+                                           memory.children_by_parent()):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
 

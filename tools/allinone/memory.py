@@ -13,7 +13,8 @@ import os
 import sys
 
 
-def _children():
+def children_by_parent():
+    """{parent pid: [child pids]} of every process, from /proc."""
     children = {}
     for entry in os.listdir('/proc'):
         if not entry.isdigit():
@@ -28,7 +29,8 @@ def _children():
     return children
 
 
-def _tree(pid, children):
+def process_tree(pid, children):
+    """`pid` and all its descendants (children from children_by_parent)."""
     todo, seen = [pid], []
     while todo:
         current = todo.pop()
@@ -53,10 +55,10 @@ def _rollup(pid):
 
 def measure(services):
     """[(name, processes, rss KiB, pss KiB)] for {name: pid}."""
-    children = _children()
+    children = children_by_parent()
     rows = []
     for name, pid in services:
-        pids = _tree(pid, children)
+        pids = process_tree(pid, children)
         rss = pss = 0
         for member in pids:
             one_rss, one_pss = _rollup(member)
