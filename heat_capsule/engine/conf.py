@@ -76,6 +76,11 @@ runtime_opts = [
     cfg.IntOpt('log_tail_lines', default=10, min=1,
                help='Log lines of a failed init container quoted in the '
                     'capsule status_reason.'),
+    cfg.IntOpt('shutdown_timeout', default=30, min=0,
+               help='Seconds a stopping engine waits for the capsule syncs '
+                    'in flight (a create, start or delete step under way) '
+                    'to finish before it exits. A sync still running then '
+                    'is finished by the next start of the engine.'),
 ]
 
 

@@ -3,7 +3,9 @@
 The engine under test talks to Docker through this proxy; stopping the
 proxy cuts every connection (including the event stream), which the engine
 sees exactly as a stopped dockerd, without disturbing the real daemon that
-other tests and services share.
+other tests and services share.  It can also hold back one kind of request
+(:meth:`DockerProxy.hold`), to catch the engine with a Docker call in
+flight.
 """
 
 import contextlib
@@ -21,6 +23,11 @@ class DockerProxy:
         self._listener = None
         self._connections = set()
         self._lock = threading.Lock()
+        self._marker = None
+        self._gate = threading.Event()
+        self._gate.set()
+        # Set once a request matching the hold() marker is being held.
+        self.holding = threading.Event()
 
     @property
     def url(self):
@@ -37,8 +44,26 @@ class DockerProxy:
                          daemon=True).start()
         return self
 
+    def hold(self, marker):
+        """Hold back every request whose request line contains `marker`.
+
+        :param marker: bytes, e.g. ``b'/containers/create'``.
+        A held request reaches Docker on :meth:`release`; one still held
+        when the proxy stops never does. ``holding`` is set when the first
+        one arrives.
+        """
+        self.holding.clear()
+        self._marker = marker
+        self._gate.clear()
+
+    def release(self):
+        """Let held requests (and all later ones) through."""
+        self._marker = None
+        self._gate.set()
+
     def stop(self):
-        """Refuse new connections and cut the open ones."""
+        """Refuse new connections and cut the open ones (held requests are
+        dropped)."""
         listener, self._listener = self._listener, None
         if listener is not None:
             listener.close()
@@ -50,6 +75,7 @@ class DockerProxy:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
             sock.close()
+        self.release()
 
     def _accept(self, listener):
         while True:
@@ -66,14 +92,28 @@ class DockerProxy:
             with self._lock:
                 self._connections.update((client, upstream))
             for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink),
+                threading.Thread(target=self._pump,
+                                 args=(source, sink, source is client),
                                  daemon=True).start()
 
-    def _pump(self, source, sink):
+    def _held(self, source, data):
+        """Wait if `data` starts a request to hold; False to drop it (the
+        proxy stopped meanwhile)."""
+        marker = self._marker
+        if marker is None or marker not in data.split(b'\r\n', 1)[0]:
+            return True
+        self.holding.set()
+        self._gate.wait()
+        with self._lock:
+            return source in self._connections
+
+    def _pump(self, source, sink, outbound):
         try:
             while True:
                 data = source.recv(65536)
                 if not data:
+                    break
+                if outbound and not self._held(source, data):
                     break
                 sink.sendall(data)
         except OSError:

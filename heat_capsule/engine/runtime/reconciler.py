@@ -39,6 +39,7 @@ Restarts of the Docker daemon (or of a sandbox)
 from concurrent import futures
 import datetime
 import threading
+import time
 
 from oslo_log import log as logging
 
@@ -149,18 +150,45 @@ class Reconciler:
     def start(self):
         for index in range(self.conf.runtime.sync_workers):
             self._spawn(self._work, 'capsule-sync-%d' % index)
-        self._spawn(self._watch_events, 'docker-events')
         self._spawn(self._tick, 'resync-tick')
+        # Not waited for at stop: it sits in Docker's event stream and
+        # changes nothing in Docker itself.
+        self._spawn(self._watch_events, 'docker-events', joined=False)
 
-    def _spawn(self, target, name):
+    def _spawn(self, target, name, joined=True):
         thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
-        self._threads.append(thread)
+        if joined:
+            self._threads.append(thread)
 
-    def stop(self):
+    def stop(self, timeout=None):
+        """Stop syncing; wait for the syncs in flight to finish.
+
+        A sync is one step of a capsule's life (part of a create, a start,
+        a delete) and makes Docker objects before the database shows them;
+        one cut short by the process exiting, or still running after an
+        in-process engine was stopped, leaves a capsule that no engine
+        owns. No new sync starts after this call; those in flight get
+        ``timeout`` seconds (default ``[runtime] shutdown_timeout``) to end.
+
+        :returns: the uuids (sorted list) of the capsules whose sync was
+            still running when the time ran out; the next start of an
+            engine with this instance name finishes them.
+        """
+        if timeout is None:
+            timeout = self.conf.runtime.shutdown_timeout
         self._stop.set()
         self.queue.close()
-        self._starter.shutdown(wait=False)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        busy = sorted(self.queue.active())
+        if busy:
+            LOG.warning('Stopping with the sync of %d capsule(s) still '
+                        'running after %ss: %s', len(busy), timeout,
+                        ', '.join(busy))
+        self._starter.shutdown(wait=not busy, cancel_futures=True)
+        return busy
 
     def submit(self, capsule_uuid):
         self.queue.submit(capsule_uuid)

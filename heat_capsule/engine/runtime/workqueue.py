@@ -70,6 +70,11 @@ class KeyedQueue:
                 self._dirty.discard(key)
                 self._submit_locked(key)
 
+    def active(self):
+        """The keys being synced right now (a set)."""
+        with self._cond:
+            return set(self._active)
+
     def idle(self):
         with self._cond:
             return not (self._order or self._active)
