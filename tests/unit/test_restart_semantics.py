@@ -145,7 +145,7 @@ def repairer(monkeypatch):
                                  containers=apps)
     monkeypatch.setattr(reconciler, 'to_spec', to_spec)
     conf = types.SimpleNamespace(runtime=types.SimpleNamespace(
-        sync_workers=1))
+        sync_workers=1, shutdown_timeout=5))
     db = types.SimpleNamespace(volumes_of=lambda uuid: [])
     rec = reconciler.Reconciler(conf, db, FakeDriver())
     yield rec
