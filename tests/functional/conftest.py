@@ -23,6 +23,7 @@ from heat_capsule.engine.runtime import docker_driver  # noqa: E402
 from heat_capsule.engine.runtime import images  # noqa: E402
 from heat_capsule.engine.runtime import spec  # noqa: E402
 from tests.support import engine as engine_support  # noqa: E402
+from tests.support import leaks  # noqa: E402
 
 BUSYBOX = 'busybox:latest'
 DOCKER_URL = os.environ.get('DOCKER_HOST', 'unix:///var/run/docker.sock')
@@ -127,7 +128,8 @@ def driver(docker_client, busybox_image, suffix, tracker):
     network_name = 'hc-test-%s' % suffix
     driver = docker_driver.DockerDriver(
         DOCKER_URL, sandbox_image, network_name,
-        default_sandbox_image=sandbox_image, instance='hc-test-%s' % suffix)
+        default_sandbox_image=sandbox_image,
+        instance=leaks.register('hc-test-%s' % suffix))
     yield driver
     tracker.cleanup()
     try:

@@ -3,7 +3,10 @@
 Every test engine gets its own state directory and instance name, so it never
 touches another engine's capsules (the all-in-one's, or a parallel test
 run's). They share one Docker network, ``hc-test``: every bridge network
-takes a /16 from Docker's small default pool.
+takes a /16 from Docker's small default pool, so it is kept by design, the
+one Docker object test engines leave behind. Every instance name is
+registered with :mod:`tests.support.leaks`, whose check at the end of the
+session fails the run if anything else of these engines is still in Docker.
 """
 
 import contextlib
@@ -20,8 +23,10 @@ from oslo_config import cfg
 
 from heat_capsule.engine import cmd
 from heat_capsule.engine import service
+from tests.support import leaks
 
 BUSYBOX = 'busybox:latest'
+TEST_NETWORK = leaks.SHARED_NETWORKS[0]
 
 
 def free_port():
@@ -50,10 +55,11 @@ def config_text(state_dir, port, instance, extra='', resync_interval=5):
         '[DEFAULT]\nstate_dir = %(state)s\ndebug = false\n'
         'log_file = %(state)s/engine.log\n'
         '[api]\nport = %(port)d\n'
-        '[runtime]\nnetwork_name = hc-test\n'
+        '[runtime]\nnetwork_name = %(network)s\n'
         'instance_name = %(instance)s\nresync_interval = %(resync)d\n'
         '%(extra)s\n'
         % {'state': state_dir, 'port': port, 'instance': instance,
+           'network': TEST_NETWORK,
            'extra': extra, 'resync': resync_interval})
 
 
@@ -66,7 +72,8 @@ def write_config(state_dir, port, instance, extra='', resync_interval=5):
 
 
 def new_instance():
-    return 't%s' % uuid.uuid4().hex[:8]
+    """A fresh engine instance name, registered for the leak check."""
+    return leaks.register('t%s' % uuid.uuid4().hex[:8])
 
 
 class InProcessEngine:
@@ -104,7 +111,7 @@ class EngineProcess:
     def __init__(self, extra_conf='', state_dir=None, instance=None,
                  port=None, resync_interval=5):
         self.state_dir = state_dir or tempfile.mkdtemp(prefix='hc-engine-')
-        self.instance = instance or new_instance()
+        self.instance = leaks.register(instance or new_instance())
         self.port = port or free_port()
         self.config_file = write_config(self.state_dir, self.port,
                                         self.instance, extra_conf,

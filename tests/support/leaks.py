@@ -1,0 +1,132 @@
+"""The suite's leak check: Docker objects of this session's test engines.
+
+Every test engine runs under an instance name of its own
+(:func:`tests.support.engine.new_instance`), and every Docker object an
+engine makes carries it in the label ``io.heat-capsule.engine``. An engine
+only ever collects its own objects, so whatever a test leaves behind stays
+on the host for good once that engine is gone (issue 22: a running capsule
+after a green run, one more per run).
+
+The instance names a pytest process hands out are recorded here
+(:func:`register`). After the last test (``pytest_sessionfinish``, wired in
+tests/conftest.py) every container, volume and network labelled with one of
+them is listed, removed, and named in the report, and the run fails.
+
+Left alone on purpose:
+
+* the shared network ``hc-test`` (:data:`SHARED_NETWORKS`): every test
+  engine attaches to it and none removes it, since each bridge network
+  takes a /16 from Docker's small default pool; it carries the label of
+  whichever test engine made it first;
+* everything of instances not registered in this process: the
+  all-in-one's (``allinone``, tools/allinone.sh), devstack's, and the test
+  engines of another test run sharing the same Docker at the same time;
+* images (``busybox:latest`` and the sandbox image are kept for reuse).
+"""
+
+import docker
+
+from heat_capsule.engine.runtime import spec as rspec
+
+# Networks every test engine shares and none removes (see above).
+SHARED_NETWORKS = ('hc-test',)
+
+_INSTANCES = set()
+
+
+def register(instance):
+    """Record a test engine's instance name; returns it."""
+    _INSTANCES.add(instance)
+    return instance
+
+
+def registered():
+    return frozenset(_INSTANCES)
+
+
+def _owned(objects, instances, labels_of):
+    for obj in objects:
+        instance = (labels_of(obj) or {}).get(rspec.LABEL_ENGINE)
+        if instance in instances:
+            yield obj, instance
+
+
+def leftovers(client, instances):
+    """Docker objects labelled with one of `instances`.
+
+    :returns: a list of ``(kind, name, instance, remove)`` tuples, kind
+        being ``container``, ``volume`` or ``network``, `remove` a callable
+        that removes the object (containers forcibly, with their anonymous
+        volumes); containers come first, so the rest can be removed after.
+    """
+    wanted = {'label': rspec.LABEL_ENGINE}
+    found = []
+    for container, instance in _owned(
+            client.containers.list(all=True, filters=wanted), instances,
+            lambda c: c.labels):
+        found.append(('container', '%s (%s, %s)' % (
+            container.name, container.status,
+            ' '.join(container.attrs.get('Config', {}).get('Cmd') or ())),
+            instance, lambda c=container: c.remove(force=True, v=True)))
+    for volume, instance in _owned(
+            client.volumes.list(filters=wanted), instances,
+            lambda v: v.attrs.get('Labels')):
+        found.append(('volume', volume.name, instance,
+                      lambda v=volume: v.remove(force=True)))
+    for network, instance in _owned(
+            client.networks.list(filters=wanted), instances,
+            lambda n: n.attrs.get('Labels')):
+        if network.name not in SHARED_NETWORKS:
+            found.append(('network', network.name, instance, network.remove))
+    return found
+
+
+def remove(found):
+    """Remove what :func:`leftovers` found; the errors, as text lines."""
+    errors = []
+    for kind, name, _instance, remove_one in found:
+        try:
+            remove_one()
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            errors.append('could not remove %s %s: %s' % (kind, name, exc))
+    return errors
+
+
+def _report(session, title, lines, red=True):
+    reporter = session.config.pluginmanager.get_plugin('terminalreporter')
+    if reporter is None:
+        print(title, *lines, sep='\n')
+        return
+    reporter.ensure_newline()
+    reporter.write_sep('=', title, red=red, bold=True)
+    for line in lines:
+        reporter.write_line(line)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run if this session's test engines left Docker objects."""
+    instances = registered()
+    if not instances:
+        return
+    try:
+        client = docker.from_env(timeout=60)
+        found = leftovers(client, instances)
+    except docker.errors.DockerException as exc:
+        _report(session, 'leak check skipped', [
+            'Docker did not answer the check of %d test engine(s): %s'
+            % (len(instances), exc)], red=False)
+        return
+    if not found:
+        return
+    lines = ['%s %s (engine instance %s)' % (kind, name, instance)
+             for kind, name, instance, _ in found]
+    lines += remove(found)
+    lines.append('The run fails because of them: a test or fixture did not '
+                 'clean up (tests.support.leaks).')
+    _report(session, '%d Docker object(s) left behind by test engines '
+            '(removed now)' % len(found), lines)
+    if session.exitstatus == 0:
+        session.exitstatus = 1
+    client.close()
