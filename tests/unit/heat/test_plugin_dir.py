@@ -161,10 +161,13 @@ class PluginDirTest(testtools.TestCase):
     def test_installed_layout(self):
         # setup.cfg: data_files = lib/heat/heat_capsule = resources/*.py
         # with plugin_dirs = <prefix>/lib/heat. Heat only walks a
-        # sub-directory of a plugin dir if it has an __init__.py.
-        if not os.path.exists(os.path.join(RESOURCES_DIR, '__init__.py')):
-            self.skipTest('resources/__init__.py is missing, so Heat would '
-                          'not walk <prefix>/lib/heat/heat_capsule/')
+        # sub-directory of a plugin dir if it has an __init__.py: its
+        # absence is the regression this test guards, so it fails here.
+        self.assertTrue(
+            os.path.exists(os.path.join(RESOURCES_DIR, '__init__.py')),
+            'resources/__init__.py is missing, so Heat would not walk '
+            '<prefix>/lib/heat/heat_capsule/ and OS::Zun::Capsule would '
+            'not load from an installed heat-capsule')
         lib_heat = os.path.join(self.tmp, 'lib', 'heat')
         target = os.path.join(lib_heat, 'heat_capsule')
         os.makedirs(target)
