@@ -37,14 +37,19 @@ from tests import reliability
 from tests.support import wsgi as wsgi_support
 
 STATS = collections.Counter()
+# Requests the fuzz tests make together at scale 1 (at least); a scale
+# below 1 lowers it in proportion (test_fuzz_request_count).
 MIN_REQUESTS = 10000
 # HC_FUZZ_SCALE multiplies the number of examples (e.g. 0.1 for a quick run),
 # and so does the suite's HC_RELIABILITY_SCALE (the long variant).
 SCALE = float(os.environ.get('HC_FUZZ_SCALE', 1)) * reliability.scale()
+# Examples each @fuzz test may draw, in definition order.
+PLANNED = []
 
 
 def fuzz(examples):
-    return settings(max_examples=max(1, int(examples * SCALE)),
+    PLANNED.append(max(1, int(examples * SCALE)))
+    return settings(max_examples=PLANNED[-1],
                     deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
 
@@ -456,12 +461,30 @@ def test_fuzz_any_path(app, method, path, version, content_type, body):
          content_type if body is not None else None)
 
 
+def minimum_requests(scale=None):
+    """Requests the fuzz tests must have made: MIN_REQUESTS at a scale of
+    1 or more, that share of it below 1, and one per fuzz test at least."""
+    scale = SCALE if scale is None else scale
+    return max(len(PLANNED), int(MIN_REQUESTS * min(scale, 1)))
+
+
 def test_fuzz_request_count():
-    """Runs after the fuzz tests: they made at least MIN_REQUESTS."""
+    """Runs after the fuzz tests: they made at least minimum_requests(),
+    whatever the scale (a quick run at HC_FUZZ_SCALE=0.1 needs 1000)."""
     if not STATS:
         pytest.skip('the fuzz tests did not run')
-    if SCALE >= 1:
-        assert sum(STATS.values()) >= MIN_REQUESTS, STATS
+    assert sum(STATS.values()) >= minimum_requests(), (
+        'scale %s: %d requests, %d planned examples, statuses %s'
+        % (SCALE, sum(STATS.values()), sum(PLANNED), dict(STATS)))
+
+
+@pytest.mark.parametrize('scale,share', [
+    (1, MIN_REQUESTS), (5, MIN_REQUESTS), (0.5, MIN_REQUESTS // 2),
+    (0.1, MIN_REQUESTS // 10), (0.0001, 1), (0, 0)])
+def test_the_request_floor_follows_the_scale(scale, share):
+    """No scale makes test_fuzz_request_count vacuous."""
+    assert len(PLANNED) >= 5
+    assert minimum_requests(scale) == max(len(PLANNED), share)
 
 
 # --- explicit transport cases (not already in errors.yaml or
