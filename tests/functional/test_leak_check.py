@@ -13,7 +13,6 @@ import random
 import subprocess
 import sys
 
-import docker
 import pytest
 
 from heat_capsule.engine.runtime import spec as rspec
@@ -29,7 +28,6 @@ SCRATCH_RANGE = ipaddress.ip_network('198.18.0.0/15')
 CONFTEST = 'from tests.support.leaks import pytest_sessionfinish  # noqa\n'
 
 LEAKY = '''
-import docker
 
 from tests.support import leaks
 
