@@ -137,13 +137,15 @@ class EngineProcess:
             time.sleep(0.1)
         raise RuntimeError('engine did not answer within %ss' % timeout)
 
-    def kill(self, sig=9):
+    def kill(self, sig=9, timeout=30):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
-            self.proc.wait(30)
+            self.proc.wait(timeout)
 
     def stop(self):
-        self.kill(15)
+        """SIGTERM; the engine waits up to ``[runtime] shutdown_timeout``
+        (30 s) for the syncs in flight, so this waits longer."""
+        self.kill(15, timeout=90)
 
     def driver(self):
         conf = cmd.prepare(['--config-file', self.config_file],
