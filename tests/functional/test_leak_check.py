@@ -28,6 +28,7 @@ SCRATCH_RANGE = ipaddress.ip_network('198.18.0.0/15')
 CONFTEST = 'from tests.support.leaks import pytest_sessionfinish  # noqa\n'
 
 LEAKY = '''
+import docker
 
 from tests.support import leaks
 
