@@ -13,6 +13,7 @@ import random
 import subprocess
 import sys
 
+import docker
 import pytest
 
 from heat_capsule.engine.runtime import spec as rspec
@@ -154,9 +155,16 @@ def test_the_shared_test_network_is_not_a_leftover(client):
     """hc-test carries the label of the test engine that made it first;
     it is shared by design (tests.support.engine), never a leak. Only
     listed here, never removed: its maker may be another run's engine."""
-    engine = engine_support.EngineProcess()
-    network_id, _subnet = engine.driver().ensure_network()
-    shared = client.networks.get(network_id)
+    driver = engine_support.EngineProcess().driver()
+
+    def shared_network():
+        network_id, _subnet = driver.ensure_network()
+        try:
+            return client.networks.get(network_id)
+        except docker.errors.NotFound:    # removed by another test run
+            return None
+    shared = engine_support.wait_for(shared_network, timeout=30,
+                                     what='the shared network')
     assert shared.name == engine_support.TEST_NETWORK
     owner = shared.attrs['Labels'][rspec.LABEL_ENGINE]
     found = leaks.leftovers(client, {owner})

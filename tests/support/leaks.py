@@ -61,13 +61,16 @@ def leftovers(client, instances):
     """
     wanted = {'label': rspec.LABEL_ENGINE}
     found = []
-    for container, instance in _owned(
-            client.containers.list(all=True, filters=wanted), instances,
-            lambda c: c.labels):
+    # One list call, no inspect per container: other engines' containers
+    # (a parallel run's) come and go meanwhile.
+    for entry, instance in _owned(
+            client.api.containers(all=True, filters=wanted), instances,
+            lambda e: e.get('Labels')):
+        name = (entry.get('Names') or [entry['Id']])[0].lstrip('/')
         found.append(('container', '%s (%s, %s)' % (
-            container.name, container.status,
-            ' '.join(container.attrs.get('Config', {}).get('Cmd') or ())),
-            instance, lambda c=container: c.remove(force=True, v=True)))
+            name, entry.get('State'), entry.get('Command')), instance,
+            lambda i=entry['Id']: client.api.remove_container(
+                i, force=True, v=True)))
     for volume, instance in _owned(
             client.volumes.list(filters=wanted), instances,
             lambda v: v.attrs.get('Labels')):
@@ -112,13 +115,23 @@ def pytest_sessionfinish(session, exitstatus):
         return
     try:
         client = docker.from_env(timeout=60)
-        found = leftovers(client, instances)
+        client.ping()
     except docker.errors.DockerException as exc:
+        # No Docker here: the tests that need it skipped or failed already.
         _report(session, 'leak check skipped', [
-            'Docker did not answer the check of %d test engine(s): %s'
+            'no Docker to check %d test engine(s) on: %s'
             % (len(instances), exc)], red=False)
         return
+    try:
+        found = leftovers(client, instances)
+    except docker.errors.DockerException as exc:
+        _report(session, 'leak check failed', [
+            'listing the Docker objects of %d test engine(s) failed: %s'
+            % (len(instances), exc)])
+        session.exitstatus = session.exitstatus or 1
+        return
     if not found:
+        client.close()
         return
     lines = ['%s %s (engine instance %s)' % (kind, name, instance)
              for kind, name, instance, _ in found]
@@ -127,6 +140,5 @@ def pytest_sessionfinish(session, exitstatus):
                  'clean up (tests.support.leaks).')
     _report(session, '%d Docker object(s) left behind by test engines '
             '(removed now)' % len(found), lines)
-    if session.exitstatus == 0:
-        session.exitstatus = 1
+    session.exitstatus = session.exitstatus or 1
     client.close()
