@@ -334,8 +334,8 @@ CONTAINER_CASES = [
      '.resources.requests.memory', 'whole number of MiB'),
     ('memory-fraction', {'resources': {'requests': {'memory': 128.5}}},
      '.resources.requests.memory', "128.5 is not of type 'integer'"),
-    ('memory-too-small', {'resources': {'requests': {'memory': 2}}},
-     '.resources.requests.memory', '2 is less than the minimum of 4'),
+    ('memory-too-small', {'resources': {'requests': {'memory': 5}}},
+     '.resources.requests.memory', '5 is less than the minimum of 6'),
     ('memory-too-big', {'resources': {'requests': {'memory': 9000}}},
      '.resources.requests.memory', 'greater than the maximum of 8192'),
     ('volume-mounts-object', {'volumeMounts': {'name': 'data'}},
@@ -569,7 +569,8 @@ SEMANTIC_CASES = [
                volumes=[{'name': 'one', 'cinder': {'size': 1}},
                         {'name': 'two', 'cinder': {'size': 1}}]),
      'template.spec.containers[0].volumeMounts[1].mountPath',
-     'is already mounted by volumeMounts[0]'),
+     'is the same path as volumeMounts[0] of this container once '
+     'normalised (/data)'),
     ('nul-in-command',
      with_container('containers', command=['echo', 'a\x00b']),
      'template.spec.containers[0].command[1]', 'no NUL characters'),
@@ -736,7 +737,7 @@ EDGES = {'template': {
         'initContainers': [],
         'containers': [{
             'name': None,
-            'image': 'registry.example.com:5000/team/app@sha256:abc',
+            'image': 'registry.example.com:5000/team/app@sha256:' + 64 * 'a',
             'command': [],
             'args': [''],
             'env': {},
@@ -756,7 +757,7 @@ EDGES = {'template': {
             'resources': {'requests': {'cpu': 16.0, 'memory': 8192}},
         }, {
             'image': 'nginx',
-            'resources': {'requests': {'cpu': 0.1, 'memory': 4}},
+            'resources': {'requests': {'cpu': 0.1, 'memory': 6}},
         }],
     },
 }}
