@@ -206,6 +206,25 @@ def duplicate_paths(paths):
     return out
 
 
+def inside_read_only(mounts):
+    """[(index, read-only index)] of mounts below a read-only one.
+
+    ``mounts``: [(path, read_only)] of one container. runc creates each
+    mount point inside the mounts above it, which fails in a read-only one
+    ("mkdir ...: read-only file system").
+    """
+    cleaned = [(clean_path(p) if isinstance(p, str) else None, bool(ro))
+               for p, ro in mounts]
+    out = []
+    for index, (path, _ro) in enumerate(cleaned):
+        for other, (parent, read_only) in enumerate(cleaned):
+            if (read_only and path and parent and other != index
+                    and _below(path, parent)):
+                out.append((index, other))
+                break
+    return out
+
+
 def argument_problem(text):
     """Why one command/args item cannot be passed to exec, or None."""
     if _size(text) > ARG_MAX_BYTES:

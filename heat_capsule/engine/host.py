@@ -15,6 +15,7 @@ from oslo_log import log as logging
 LOG = logging.getLogger(__name__)
 
 TTL = 60
+RETRY = 5       # seconds before asking again after a failure
 
 
 class HostCPUs:
@@ -26,23 +27,27 @@ class HostCPUs:
     """
 
     def __init__(self, runtime, clock=time.monotonic):
-        self._driver = getattr(runtime, 'driver', None)
+        """``runtime``: a callable returning the process's runtime (the
+        services' runtime is set after they are made)."""
+        self._runtime = runtime
         self._clock = clock
         self._lock = threading.Lock()
         self._value = None
         self._read_at = None
 
     def cpus(self):
-        if self._driver is None:
+        driver = getattr(self._runtime(), 'driver', None)
+        if driver is None:
             return None
         with self._lock:
             now = self._clock()
             if self._read_at is None or now - self._read_at >= TTL:
                 try:
-                    self._value = self._driver.host_cpus()
+                    self._value = driver.host_cpus()
+                    self._read_at = now
                 except Exception as exc:   # any failure: not known now
                     LOG.debug('Could not read the Docker host CPU count: '
                               '%s', exc)
                     self._value = None
-                self._read_at = now
+                    self._read_at = now - TTL + RETRY
             return self._value

@@ -30,9 +30,11 @@ class Services:
 
 def make_services(conf, runtime=None, db=None):
     db = db or db_api.Database(conf_mod.database_url(conf))
-    runtime = runtime or DetachedRuntime()
-    return Services(conf=conf, db=db, enforcer=policies.make_enforcer(conf),
-                    runtime=runtime, host=host.HostCPUs(runtime))
+    services = Services(conf=conf, db=db,
+                        enforcer=policies.make_enforcer(conf),
+                        runtime=runtime or DetachedRuntime())
+    services.host = host.HostCPUs(lambda: services.runtime)
+    return services
 
 
 def make_driver(conf):

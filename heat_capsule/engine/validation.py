@@ -320,6 +320,12 @@ def _docker_errors(cpath, container, host_cpus):
             f'{_show(mounts[j]["mountPath"])} is the same path as '
             f'volumeMounts[{first}] of this container once normalised '
             f'({bounds.clean_path(mounts[j]["mountPath"])})')
+    for j, parent in bounds.inside_read_only(
+            [(m['mountPath'], m.get('readOnly')) for m in mounts]):
+        yield cpath + ('volumeMounts', j, 'mountPath'), (
+            f'is inside volumeMounts[{parent}] '
+            f'({bounds.clean_path(mounts[parent]["mountPath"])}), which is '
+            'read-only: Docker cannot create the mount point there')
     workdir = container.get('workDir')
     if workdir:
         problem = bounds.workdir_problem(workdir)

@@ -43,7 +43,7 @@ import requests
 
 HEADERS = {'Content-Type': 'application/json',
            'OpenStack-API-Version': 'container 1.40'}
-EXAMPLES = int(os.environ.get('HC_PARITY_EXAMPLES', 10))
+EXAMPLES = int(os.environ.get('HC_PARITY_EXAMPLES', 15))
 BATCH = 4
 KEEP_GOING = os.environ.get('HC_PARITY_KEEP_GOING') == '1'
 TERMINAL = ('Running', 'Error', 'Stopped')
@@ -63,6 +63,12 @@ HOST_CPUS = _host_cpus()
 
 # --- strategies --------------------------------------------------------------
 
+def mostly(good, edge):
+    """Values of `good`, and of `edge` about one time in five."""
+    return st.sampled_from([False] * 4 + [True]).flatmap(
+        lambda is_edge: edge if is_edge else good)
+
+
 # Path segments: ordinary names, the runtime's own places, spellings that
 # normalise away ('.', '..', ''), and names at and past NAME_MAX. None of
 # them names a file of the busybox image.
@@ -71,31 +77,40 @@ SEGMENTS = st.sampled_from([
     'resolv.conf', '.dockerenv', 'null', 'pts', 'mqueue', 'shm', 'console',
     'ptmx', 'x', 'a b', 'é', '.', '..', '', 'a' * 255, 'é' * 128,
 ])
-PATHS = st.one_of(
-    st.builds(lambda parts, slash: '/' + '/'.join(parts) + slash,
-              st.lists(SEGMENTS, min_size=1, max_size=4),
-              st.sampled_from(['', '', '/'])),
+PLAIN = st.sampled_from(['data', 'www', 'tmp', 'x', 'a b', 'é', 'etc', 'dev',
+                         'shm', '.', ''])
+
+
+def _paths(segments):
+    return st.builds(lambda parts, slash: '/' + '/'.join(parts) + slash,
+                     st.lists(segments, min_size=1, max_size=4),
+                     st.sampled_from(['', '', '/']))
+
+
+# Mostly ordinary paths, often with the runtime's places and odd spellings.
+PATHS = mostly(_paths(PLAIN), st.one_of(
+    _paths(SEGMENTS),
     st.sampled_from(['/', '//', '/.', '/..', '/data', '/data/.', '/data/',
                      '//data', '/proc', '/proc/x', '/sys', '/sys/x', '/dev',
                      '/dev/null', '/dev/pts/x', '/etc/hosts', '/.dockerenv',
-                     '/\\', '/x/' + 'a' * 256]),
-)
-MEMORY = st.one_of(st.integers(4, 8), st.sampled_from([4, 5, 6, 64, 8192]),
-                   st.integers(4, 8192))
-CPU = st.one_of(
-    st.sampled_from([0.1, 1, HOST_CPUS, HOST_CPUS + 0.01, HOST_CPUS + 1,
-                     16]),
-    st.floats(0.1, 16).map(lambda f: round(f, 2)))
+                     '/\\', '/x/' + 'a' * 256])))
+MEMORY = mostly(st.integers(6, 8192), st.sampled_from([4, 5, 6, 7, 8192]))
+CPU = mostly(
+    st.floats(0.1, HOST_CPUS).map(lambda f: round(f, 2)),
+    st.one_of(st.sampled_from([0.1, HOST_CPUS, HOST_CPUS + 0.01, 16]),
+              st.floats(0.1, 16).map(lambda f: round(f, 2))))
 ENV_NAMES = st.one_of(st.sampled_from(['A', 'HOME', 'A B', 'é', '1A', '_']),
                       st.text(st.characters(codec='utf-8',
                                             exclude_characters='=\x00'),
                               min_size=1, max_size=8))
 BIG = 131072
-ENV_VALUES = st.one_of(st.text(max_size=10),
-                       st.sampled_from(['x' * (BIG - 4), 'x' * (BIG - 3),
+TEXT = st.text(st.characters(codec='utf-8', exclude_characters='\x00'),
+               max_size=10)
+ENV_VALUES = mostly(TEXT,
+                    st.sampled_from(['x' * (BIG - 4), 'x' * (BIG - 3),
                                         'x' * BIG]))
-ARGS = st.lists(st.one_of(st.text(max_size=10),
-                          st.sampled_from(['a' * (BIG - 1), 'a' * BIG])),
+ARGS = st.lists(mostly(TEXT,
+                       st.sampled_from(['a' * (BIG - 1), 'a' * BIG])),
                 max_size=3)
 IMAGES = st.sampled_from(['busybox', 'busybox:latest', 'library/busybox',
                           'docker.io/library/busybox:latest'])
