@@ -69,6 +69,8 @@ IMAGE_HINT = ("use an image reference such as 'nginx:1.27' or "
 # path already fails with the default data root).
 PATH_COMPONENT_MAX_BYTES = 255
 PATH_MAX_BYTES = 2048
+# Characters of a path as written (before normalisation): Linux's PATH_MAX.
+PATH_SPELLING_MAX = 4096
 
 # Kernel filesystems runc mounts itself: a volume at or below /proc is
 # refused ("not of type proc", "inside /proc"); below /sys the read-only

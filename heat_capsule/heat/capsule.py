@@ -191,7 +191,6 @@ def _container_schema(description, init=False):
                               '/sys or a file the runtime creates (such as '
                               '/etc/hosts).'),
                             required=True,
-                            constraints=[constraints.AllowedPattern('/.*')],
                         ),
                         tmpl.MOUNT_READ_ONLY: properties.Schema(
                             properties.Schema.BOOLEAN,

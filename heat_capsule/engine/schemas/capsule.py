@@ -100,14 +100,10 @@ STRING_LIST = {
     'items': {'type': 'string'},
 }
 
+# Names (non-empty, no '=') and sizes are checked by validation, which names
+# the variable.
 ENV = {
     'type': 'object',
-    'propertyNames': {
-        'minLength': 1,
-        'pattern': '^[^=]*$',
-        'x-hint': 'variable names must be non-empty and must not contain '
-                  "'='",
-    },
     'additionalProperties': {'type': 'string'},
 }
 
@@ -176,7 +172,7 @@ VOLUME_MOUNT = {
         # place the runtime owns, unique in its container).
         'mountPath': {
             'type': 'string',
-            'maxLength': bounds.PATH_MAX_BYTES,
+            'maxLength': bounds.PATH_SPELLING_MAX,
             'pattern': '^/',
             'x-hint': 'use an absolute path such as /data',
         },
@@ -232,7 +228,7 @@ CONTAINER = {
         'args': STRING_LIST,
         'env': ENV,
         'workDir': {'type': ['string', 'null'],
-                    'maxLength': bounds.PATH_MAX_BYTES},
+                    'maxLength': bounds.PATH_SPELLING_MAX},
         'imagePullPolicy': {'enum': IMAGE_PULL_POLICIES},
         'stdin': BOOLEAN,
         'tty': BOOLEAN,
