@@ -137,6 +137,18 @@ def containers(draw, volumes, init):
     if draw(st.integers(0, 3)) == 0:
         c['ports'] = [{'containerPort': draw(st.integers(1, 65535)),
                        'protocol': draw(st.sampled_from(['TCP', 'UDP']))}]
+    for key in ('tty', 'stdin'):
+        if draw(st.booleans()):
+            c[key] = draw(st.booleans())
+    if draw(st.booleans()):
+        c['imagePullPolicy'] = draw(st.sampled_from(['IfNotPresent',
+                                                     'Never']))
+    if not init and draw(st.integers(0, 3)) == 0:
+        c['healthcheck'] = {
+            'cmd': 'true', 'interval': draw(st.integers(1, 3600)),
+            'timeout': draw(st.integers(1, 3600)),
+            'retries': draw(st.integers(1, 100)),
+            'start_period': draw(st.integers(0, 3600))}
     mounts = draw(st.lists(st.tuples(st.sampled_from(volumes), PATHS,
                                      st.booleans()), max_size=3))
     if mounts:
