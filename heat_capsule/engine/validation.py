@@ -440,9 +440,10 @@ def validate_create_body(body, host_cpus=None):
     """Validate a decoded ``POST /v1/capsules`` body; return the template.
 
     ``body`` may be any decoded JSON value. ``host_cpus``, when known, is the
-    Docker host's CPU count: Docker refuses a container asking for more. Returns the template in normal
-    form (see the module docstring). Raises ``InvalidInput`` for the first
-    problem, errors being ordered by field path so the answer is stable.
+    Docker host's CPU count: Docker refuses a container asking for more.
+    Returns the template in normal form (see the module docstring). Raises
+    ``InvalidInput`` for the first problem, errors being ordered by field
+    path so the answer is stable.
     """
     if isinstance(body, dict) and isinstance(body.get('template'), str):
         # Zun accepts the template as a JSON string and validates the

@@ -24,16 +24,11 @@ from heat.engine import rsrc_defn
 from heat.engine import support
 
 from heat_capsule import bounds
+from heat_capsule.heat import docker_checks
 from heat_capsule.heat import template as tmpl
 
 LOG = logging.getLogger(__name__)
 
-_SHOWN = 60
-
-
-def _short(value):
-    """A value shortened for an error message."""
-    return value if len(value) <= _SHOWN else value[:_SHOWN - 3] + '...'
 
 RESOURCE_TYPE = 'OS::Zun::Capsule'
 
@@ -572,7 +567,9 @@ class Capsule(resource.Resource):
                     owners[name] = '%s[%d]' % (key, index)
                 self._validate_string_map(path + [tmpl.ENVIRONMENT],
                                           container.get(tmpl.ENVIRONMENT))
-                self._validate_for_docker(path, container)
+                for where, message in docker_checks.container_problems(
+                        path, container, self._unresolved):
+                    raise self._invalid(where, message)
                 mounts = container.get(tmpl.VOLUME_MOUNTS) or []
                 for m_index, mount in enumerate(mounts):
                     m_path = path + [tmpl.VOLUME_MOUNTS, m_index,
@@ -587,66 +584,6 @@ class Capsule(resource.Resource):
                               '"volumes" property.') % volume)
                     mounted.add(volume)
         return None if unresolved else mounted
-
-    def _known(self, path, value):
-        """Whether ``value`` (at ``path``) is a resolved string."""
-        return isinstance(value, str) and not self._unresolved(path)
-
-    def _check(self, path, value, problem):
-        if problem:
-            raise self._invalid(path, '"%s" %s.' % (_short(value), problem))
-
-    def _validate_for_docker(self, path, container):
-        """What Docker refuses in one container (heat_capsule.bounds)."""
-        image = container.get(tmpl.IMAGE)
-        if self._known(path + [tmpl.IMAGE], image):
-            self._check(path + [tmpl.IMAGE], image,
-                        bounds.image_problem(image))
-        mounts = container.get(tmpl.VOLUME_MOUNTS) or []
-        paths = []
-        for index, mount in enumerate(mounts):
-            m_path = path + [tmpl.VOLUME_MOUNTS, index, tmpl.MOUNT_PATH]
-            value = mount.get(tmpl.MOUNT_PATH)
-            known = self._known(m_path, value)
-            paths.append(value if known else None)
-            if known:
-                self._check(m_path, value, bounds.mount_path_problem(value))
-        for index, first in bounds.duplicate_paths(paths):
-            self._check(path + [tmpl.VOLUME_MOUNTS, index, tmpl.MOUNT_PATH],
-                        paths[index],
-                        'is the same path as volume_mounts[%d] once '
-                        'normalised (%s)' % (first,
-                                             bounds.clean_path(paths[index])))
-        read_only = [(p, m.get(tmpl.MOUNT_READ_ONLY))
-                     for p, m in zip(paths, mounts)]
-        for index, parent in bounds.inside_read_only(read_only):
-            self._check(path + [tmpl.VOLUME_MOUNTS, index, tmpl.MOUNT_PATH],
-                        paths[index],
-                        'is inside volume_mounts[%d] (%s), which is '
-                        'read-only: Docker cannot create the mount point '
-                        'there' % (parent, bounds.clean_path(paths[parent])))
-        workdir = container.get(tmpl.WORKDIR)
-        if workdir and self._known(path + [tmpl.WORKDIR], workdir):
-            self._check(path + [tmpl.WORKDIR], workdir,
-                        bounds.workdir_problem(workdir))
-        arguments = []
-        for key in (tmpl.COMMAND, tmpl.ARGS):
-            for index, item in enumerate(container.get(key) or []):
-                if self._known(path + [key, index], item):
-                    arguments.append(item)
-                    self._check(path + [key, index], item,
-                                bounds.argument_problem(item))
-        env = {str(k): '' if v is None else str(v)
-               for k, v in (container.get(tmpl.ENVIRONMENT) or {}).items()
-               if not isinstance(v, (dict, list))}
-        for name, value in env.items():
-            problem = bounds.env_problem(name, value)
-            if problem:
-                raise self._invalid(path + [tmpl.ENVIRONMENT, name],
-                                    problem + '.')
-        problem = bounds.exec_size_problem(arguments, env)
-        if problem:
-            raise self._invalid(path, problem + '.')
 
     def _validate_string_map(self, path, mapping):
         for key, value in (mapping or {}).items():

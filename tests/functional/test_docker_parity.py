@@ -63,6 +63,7 @@ HOST_CPUS = _host_cpus()
 
 # --- strategies --------------------------------------------------------------
 
+
 def mostly(good, edge):
     """Values of `good`, and of `edge` about one time in five."""
     return st.sampled_from([False] * 4 + [True]).flatmap(
@@ -108,7 +109,7 @@ TEXT = st.text(st.characters(codec='utf-8', exclude_characters='\x00'),
                max_size=10)
 ENV_VALUES = mostly(TEXT,
                     st.sampled_from(['x' * (BIG - 4), 'x' * (BIG - 3),
-                                        'x' * BIG]))
+                                     'x' * BIG]))
 ARGS = st.lists(mostly(TEXT,
                        st.sampled_from(['a' * (BIG - 1), 'a' * BIG])),
                 max_size=3)
@@ -250,8 +251,10 @@ def test_accepted_templates_run_on_docker(engine, busybox_image, batch):
         requests.delete(engine.url + '/v1/capsules/' + uuid,
                         headers=HEADERS, timeout=30)
     FOUND.extend(refused)
-    assert KEEP_GOING or not refused, 'accepted, then refused by Docker:\n' + '\n'.join(
-        '%s\n  -> %s' % (json.dumps(t)[:600], r[:400]) for t, r in refused)
+    assert KEEP_GOING or not refused, (
+        'accepted, then refused by Docker:\n' + '\n'.join(
+            '%s\n  -> %s' % (json.dumps(t)[:600], r[:400])
+            for t, r in refused))
 
 
 def test_survey_found_no_refusals():

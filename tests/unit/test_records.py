@@ -83,7 +83,8 @@ def test_build_splits_new_and_claimed_volumes():
     template = {'kind': 'capsule', 'metadata': {},
                 'spec': {'containers': [container(volumeMounts=[
                     {'name': 'new', 'mountPath': '/a'},
-                    {'name': 'old', 'mountPath': '//b/./', 'readOnly': True}])],
+                    {'name': 'old', 'mountPath': '//b/./',
+                     'readOnly': True}])],
                     'volumes': [
                         {'name': 'new', 'cinder': {'size': 1,
                                                    'autoRemove': True}},
