@@ -136,6 +136,17 @@ TABLE = [
 
 IDS = [row[0] for row in TABLE]
 
+
+def mounts(kind, value):
+    """[(path, read_only)] of the container's mounts for a mount row; the
+    last one is the mount a refusal names."""
+    if kind == 'mount_path':
+        return [(value, False)]
+    if kind == 'mount_pair':
+        return [(value[0], False), (value[1], False)]
+    return list(value)     # read_only_nesting
+
+
 # Engine only: the Docker host's CPU count (a template, and Heat, cannot
 # know it). (host CPUs, edge, past the edge).
 HOST_CPU_ROWS = [(2, 2, 2.01), (4, 4.0, 4.5), (1, 1, 1.1)]

@@ -985,12 +985,7 @@ def _bounds_body(kind, value):
         spec['volumes'] = [{'name': 'one', 'cinder': {'volumeID': value[0]}},
                            {'name': 'two', 'cinder': {'volumeID': value[1]}}]
         return with_spec(**spec), 'template.spec.volumes[1].cinder.volumeID'
-    if kind == 'mount_path':
-        mounts = [(value, False)]
-    elif kind == 'mount_pair':
-        mounts = [(value[0], False), (value[1], False)]
-    else:   # read_only_nesting
-        mounts = list(value)
+    mounts = bounds_table.mounts(kind, value)
     c['volumeMounts'] = [dict(_mount('v%d' % i, path), readOnly=ro)
                          for i, (path, ro) in enumerate(mounts)]
     spec['volumes'] = [{'name': 'v%d' % i, 'cinder': {'size': 1}}

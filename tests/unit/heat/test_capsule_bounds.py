@@ -55,12 +55,7 @@ def _properties(kind, value):
         props['volumes'] = [{'name': 'one', 'volume_id': value[0]},
                             {'name': 'two', 'volume_id': value[1]}]
         return props, 'volumes[1].volume_id'
-    if kind == 'mount_path':
-        mounts = [(value, False)]
-    elif kind == 'mount_pair':
-        mounts = [(value[0], False), (value[1], False)]
-    else:   # read_only_nesting
-        mounts = list(value)
+    mounts = bounds_table.mounts(kind, value)
     c['volume_mounts'] = [{'name': 'v%d' % i, 'mount_path': path,
                            'read_only': ro}
                           for i, (path, ro) in enumerate(mounts)]
