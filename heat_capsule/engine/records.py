@@ -9,6 +9,7 @@ claimed by id.
 import re
 import uuid as uuidlib
 
+from heat_capsule import bounds
 from heat_capsule.engine.db import models
 
 RESTART_POLICIES = {'Always': 'always', 'OnFailure': 'on-failure',
@@ -101,8 +102,10 @@ def _container(item, role, position, name, volume_map):
         ports=[{'containerPort': p['containerPort'],
                 'protocol': p.get('protocol', 'TCP')}
                for p in item.get('ports') or []],
+        # Paths as Docker will see them (normalised); readOnly honoured.
         mounts=[{'volume_uuid': volume_map[m['name']],
-                 'path': m['mountPath']}
+                 'path': bounds.clean_path(m['mountPath']),
+                 'read_only': bool(m.get('readOnly', False))}
                 for m in item.get('volumeMounts') or []],
         cpu=cpu,
         memory=memory,

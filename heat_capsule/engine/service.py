@@ -4,6 +4,7 @@ import dataclasses
 
 from heat_capsule.engine import conf as conf_mod
 from heat_capsule.engine.db import api as db_api
+from heat_capsule.engine import host
 from heat_capsule.engine import policies
 
 
@@ -24,12 +25,16 @@ class Services:
     db: object
     enforcer: object
     runtime: object
+    host: object = None     # host.HostCPUs of the runtime's Docker host
 
 
 def make_services(conf, runtime=None, db=None):
     db = db or db_api.Database(conf_mod.database_url(conf))
-    return Services(conf=conf, db=db, enforcer=policies.make_enforcer(conf),
-                    runtime=runtime or DetachedRuntime())
+    services = Services(conf=conf, db=db,
+                        enforcer=policies.make_enforcer(conf),
+                        runtime=runtime or DetachedRuntime())
+    services.host = host.HostCPUs(lambda: services.runtime)
+    return services
 
 
 def make_driver(conf):

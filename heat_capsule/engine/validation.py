@@ -24,6 +24,7 @@ import re
 
 import jsonschema
 
+from heat_capsule import bounds
 from heat_capsule.engine.schemas import capsule as capsule_schema
 
 
@@ -303,7 +304,57 @@ def _text_ok(text):
     return True
 
 
-def _semantic_errors(template):
+def _docker_errors(cpath, container, host_cpus):
+    """(path parts, message) for what Docker would refuse in one container.
+
+    The rules and their sources are in ``heat_capsule.bounds``; paths are
+    compared once normalised.
+    """
+    mounts = container.get('volumeMounts') or ()
+    for j, mount in enumerate(mounts):
+        problem = bounds.mount_path_problem(mount['mountPath'])
+        if problem:
+            yield cpath + ('volumeMounts', j, 'mountPath'), problem
+    for j, first in bounds.duplicate_paths([m['mountPath'] for m in mounts]):
+        yield cpath + ('volumeMounts', j, 'mountPath'), (
+            f'{_show(mounts[j]["mountPath"])} is the same path as '
+            f'volumeMounts[{first}] of this container once normalised '
+            f'({bounds.clean_path(mounts[j]["mountPath"])})')
+    for j, parent in bounds.inside_read_only(
+            [(m['mountPath'], m.get('readOnly')) for m in mounts]):
+        yield cpath + ('volumeMounts', j, 'mountPath'), (
+            f'is inside volumeMounts[{parent}] '
+            f'({bounds.clean_path(mounts[parent]["mountPath"])}), which is '
+            'read-only: Docker cannot create the mount point there')
+    workdir = container.get('workDir')
+    if workdir:
+        problem = bounds.workdir_problem(workdir)
+        if problem:
+            yield cpath + ('workDir',), problem
+    arguments = []
+    for key in ('command', 'args'):
+        for j, item in enumerate(container.get(key) or ()):
+            arguments.append(item)
+            problem = bounds.argument_problem(item)
+            if problem:
+                yield cpath + (key, j), problem
+    env = container.get('env') or {}
+    for name, value in env.items():
+        problem = bounds.env_problem(name, value)
+        if problem:
+            yield cpath + ('env', name), problem
+    problem = bounds.exec_size_problem(arguments, env)
+    if problem:
+        yield cpath, problem
+    cpu = ((container.get('resources') or {}).get('requests') or {}).get(
+        'cpu')
+    if cpu is not None:
+        problem = bounds.cpu_problem(cpu, host_cpus)
+        if problem:
+            yield cpath + ('resources', 'requests', 'cpu'), problem
+
+
+def _semantic_errors(template, host_cpus=None):
     """(path parts, message) for every rule a schema cannot express."""
     spec = template['spec']
     volumes = spec.get('volumes') or []
@@ -315,7 +366,7 @@ def _semantic_errors(template):
             yield path, ('must be valid text (no NUL characters or unpaired '
                          'surrogates)')
 
-    declared = {}
+    declared, claimed = {}, {}
     for i, vol in enumerate(volumes):
         vpath = ('template', 'spec', 'volumes', i)
         cinder = vol['cinder']
@@ -324,6 +375,14 @@ def _semantic_errors(template):
                                         'required')
         # autoRemove next to volumeID is accepted and ignored, as in Zun:
         # only volumes the engine creates (from size) are ever removed.
+        volume_id = cinder.get('volumeID')
+        if volume_id in claimed:
+            yield vpath + ('cinder', 'volumeID'), (
+                f'volume {volume_id} is already used by '
+                f'template.spec.volumes[{claimed[volume_id]}]; a volume '
+                'can be attached once per capsule')
+        elif volume_id is not None:
+            claimed[volume_id] = i
         if vol['name'] in declared:
             yield vpath + ('name',), (
                 f"duplicate volume name {_show(vol['name'])} (also "
@@ -350,7 +409,6 @@ def _semantic_errors(template):
                     'be unique across containers and initContainers')
             else:
                 names[name] = cpath + ('name',)
-        paths_seen = {}
         for j, mount in enumerate(container.get('volumeMounts') or ()):
             mpath = cpath + ('volumeMounts', j)
             if mount['name'] not in declared:
@@ -358,13 +416,7 @@ def _semantic_errors(template):
                     f"volume {_show(mount['name'])} is not declared in "
                     'template.spec.volumes')
             mounted.add(mount['name'])
-            target = mount['mountPath'].rstrip('/') or '/'
-            if target in paths_seen:
-                yield mpath + ('mountPath',), (
-                    f'{_show(mount["mountPath"])} is already mounted by '
-                    f'volumeMounts[{paths_seen[target]}] of this container')
-            else:
-                paths_seen[target] = j
+        yield from _docker_errors(cpath, container, host_cpus)
 
     for i, vol in enumerate(volumes):
         if vol['name'] not in mounted and declared.get(vol['name']) == i:
@@ -384,12 +436,14 @@ def _parse_template_string(text):
                                        f'({detail})') from None
 
 
-def validate_create_body(body):
+def validate_create_body(body, host_cpus=None):
     """Validate a decoded ``POST /v1/capsules`` body; return the template.
 
-    ``body`` may be any decoded JSON value. Returns the template in normal
-    form (see the module docstring). Raises ``InvalidInput`` for the first
-    problem, errors being ordered by field path so the answer is stable.
+    ``body`` may be any decoded JSON value. ``host_cpus``, when known, is the
+    Docker host's CPU count: Docker refuses a container asking for more.
+    Returns the template in normal form (see the module docstring). Raises
+    ``InvalidInput`` for the first problem, errors being ordered by field
+    path so the answer is stable.
     """
     if isinstance(body, dict) and isinstance(body.get('template'), str):
         # Zun accepts the template as a JSON string and validates the
@@ -406,7 +460,7 @@ def validate_create_body(body):
 
     template = _normalise(body['template'])
     problems = sorted(((_path_key(p), m, p)
-                       for p, m in _semantic_errors(template)),
+                       for p, m in _semantic_errors(template, host_cpus)),
                       key=lambda e: e[:2])
     if problems:
         _key, message, path = problems[0]

@@ -13,6 +13,9 @@ Modules:
     Names (properties, statuses, client name, microversion) and the one pure
     function that maps the resource properties onto a Zun capsule template.
     No Heat or zunclient imports, so it is trivially unit-testable.
+``docker_checks``
+    What Docker refuses in a container (``heat_capsule.bounds``, the pure
+    module the bundled engine's validation shares), for ``validate()``.
 ``client``
     The ``zun_capsule`` Heat client plugin (``heat.clients`` entry point) and
     the ``zun.capsule`` custom constraint (``heat.constraints`` entry point).

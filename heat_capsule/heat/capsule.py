@@ -23,9 +23,12 @@ from heat.engine import resource
 from heat.engine import rsrc_defn
 from heat.engine import support
 
+from heat_capsule import bounds
+from heat_capsule.heat import docker_checks
 from heat_capsule.heat import template as tmpl
 
 LOG = logging.getLogger(__name__)
+
 
 RESOURCE_TYPE = 'OS::Zun::Capsule'
 
@@ -91,10 +94,12 @@ def _container_schema(description, init=False):
             tmpl.IMAGE: properties.Schema(
                 properties.Schema.STRING,
                 _('Image of the container, e.g. "busybox" or '
-                  '"docker.io/library/nginx:1.27".'),
+                  '"docker.io/library/nginx:1.27": a Docker image '
+                  'reference (lowercase repository).'),
                 required=True,
                 constraints=[
-                    constraints.Length(min=2, max=tmpl.NAME_MAX_LENGTH),
+                    constraints.Length(min=bounds.IMAGE_MIN_LENGTH,
+                                       max=bounds.IMAGE_MAX_LENGTH),
                 ],
             ),
             tmpl.COMMAND: properties.Schema(
@@ -116,7 +121,10 @@ def _container_schema(description, init=False):
             ),
             tmpl.WORKDIR: properties.Schema(
                 properties.Schema.STRING,
-                _('Working directory in which the command runs.'),
+                _('Working directory in which the command runs: an '
+                  'absolute path, not inside /proc, /sys, /dev/pts or '
+                  '/dev/mqueue nor at a file the runtime creates (such as '
+                  '/etc/hosts).'),
             ),
             tmpl.PORTS: properties.Schema(
                 properties.Schema.LIST,
@@ -128,8 +136,8 @@ def _container_schema(description, init=False):
                             properties.Schema.INTEGER,
                             _('Port number.'),
                             required=True,
-                            constraints=[constraints.Range(min=1,
-                                                           max=65535)],
+                            constraints=[constraints.Range(
+                                min=bounds.PORT_MIN, max=bounds.PORT_MAX)],
                         ),
                         tmpl.PROTOCOL: properties.Schema(
                             properties.Schema.STRING,
@@ -144,16 +152,19 @@ def _container_schema(description, init=False):
             ),
             tmpl.CPU: properties.Schema(
                 properties.Schema.NUMBER,
-                _('Number of virtual CPUs requested for the container. The '
-                  'service applies its own limits (Zun: 0.1 to 16 by '
-                  'default).'),
-                constraints=[constraints.Range(min=0.1)],
+                _('Number of virtual CPUs requested for the container, '
+                  '0.1 to 16 (Zun\'s defaults). Docker also refuses more '
+                  'than its host has; the bundled engine says so at '
+                  'create.'),
+                constraints=[constraints.Range(min=bounds.CPU_MIN,
+                                               max=bounds.CPU_MAX)],
             ),
             tmpl.MEMORY: properties.Schema(
                 properties.Schema.INTEGER,
-                _('Memory requested for the container, in MiB. The service '
-                  'applies its own limits (Zun: 4 to 8192 by default).'),
-                constraints=[constraints.Range(min=4)],
+                _('Memory requested for the container, in MiB: 6 (Docker\'s '
+                  'minimum) to 8192 (Zun\'s default maximum).'),
+                constraints=[constraints.Range(min=bounds.MEMORY_MIN,
+                                               max=bounds.MEMORY_MAX)],
             ),
             tmpl.VOLUME_MOUNTS: properties.Schema(
                 properties.Schema.LIST,
@@ -170,9 +181,18 @@ def _container_schema(description, init=False):
                         tmpl.MOUNT_PATH: properties.Schema(
                             properties.Schema.STRING,
                             _('Absolute path in the container at which the '
-                              'volume is mounted.'),
+                              'volume is mounted, unique in the container '
+                              'once normalised; not /, /dev, nor in /proc, '
+                              '/sys or a file the runtime creates (such as '
+                              '/etc/hosts).'),
                             required=True,
-                            constraints=[constraints.AllowedPattern('/.*')],
+                        ),
+                        tmpl.MOUNT_READ_ONLY: properties.Schema(
+                            properties.Schema.BOOLEAN,
+                            _('Whether the container sees the volume '
+                              'read-only (writes fail). No other mount of '
+                              'the container may lie inside a read-only '
+                              'one.'),
                         ),
                     },
                 ),
@@ -457,7 +477,12 @@ class Capsule(resource.Resource):
         * container names unique across containers and init_containers;
         * every volume mount names a declared volume, and every declared
           volume is mounted somewhere (Zun rejects unused volumes);
-        * label and environment values are scalars.
+        * a volume_id is used once;
+        * label and environment values are scalars;
+        * what Docker would refuse (``heat_capsule.bounds``, shared with the
+          bundled engine): image references, mount paths and working
+          directories once normalised, mounts inside read-only ones,
+          argument and environment sizes.
         """
         super().validate()
         self._validate_string_map([self.LABELS],
@@ -489,7 +514,7 @@ class Capsule(resource.Resource):
 
     def _validate_volumes(self):
         """Check the volumes; return the set of declared volume names."""
-        declared = set()
+        declared, claimed = set(), {}
         for index, volume in enumerate(self.properties[self.VOLUMES] or []):
             path = [self.VOLUMES, index]
             name = volume[tmpl.VOLUME_NAME]
@@ -498,6 +523,15 @@ class Capsule(resource.Resource):
                     path + [tmpl.VOLUME_NAME],
                     _('Volume name "%s" is declared more than once.') % name)
             declared.add(name)
+            volume_id = volume.get(tmpl.VOLUME_ID)
+            if volume_id and not self._unresolved(path + [tmpl.VOLUME_ID]):
+                if volume_id in claimed:
+                    raise self._invalid(
+                        path + [tmpl.VOLUME_ID],
+                        _('Volume %(id)s is already used by %(other)s; a '
+                          'volume can be attached once per capsule.')
+                        % {'id': volume_id, 'other': claimed[volume_id]})
+                claimed[volume_id] = '%s[%d]' % (self.VOLUMES, index)
             given = [key for key in (tmpl.VOLUME_SIZE, tmpl.VOLUME_ID)
                      if volume.get(key) not in (None, '')
                      or self._unresolved(path + [key])]
@@ -533,6 +567,9 @@ class Capsule(resource.Resource):
                     owners[name] = '%s[%d]' % (key, index)
                 self._validate_string_map(path + [tmpl.ENVIRONMENT],
                                           container.get(tmpl.ENVIRONMENT))
+                for where, message in docker_checks.container_problems(
+                        path, container, self._unresolved):
+                    raise self._invalid(where, message)
                 mounts = container.get(tmpl.VOLUME_MOUNTS) or []
                 for m_index, mount in enumerate(mounts):
                     m_path = path + [tmpl.VOLUME_MOUNTS, m_index,

@@ -16,7 +16,8 @@ containers / init_containers             spec.containers / spec.initContainers
   environment, workdir                   env, workDir
   ports[].container_port, .protocol      ports[].containerPort, .protocol
   cpu, memory                            resources.requests.cpu, .memory
-  volume_mounts[].name, .mount_path      volumeMounts[].name, .mountPath
+  volume_mounts[].name, .mount_path,     volumeMounts[].name, .mountPath,
+  .read_only                             .readOnly
   tty, stdin, image_pull_policy          tty, stdin, imagePullPolicy
   healthcheck.cmd, .interval, .timeout,  healthcheck (same keys: an engine
   .retries, .start_period                extension, app containers only)
@@ -81,9 +82,9 @@ HEALTH_STATUSES = (HEALTH_STARTING, HEALTHY, UNHEALTHY) = (
 PORT_KEYS = (CONTAINER_PORT, PROTOCOL) = ('container_port', 'protocol')
 
 VOLUME_MOUNT_KEYS = (
-    MOUNT_VOLUME_NAME, MOUNT_PATH,
+    MOUNT_VOLUME_NAME, MOUNT_PATH, MOUNT_READ_ONLY,
 ) = (
-    'name', 'mount_path',
+    'name', 'mount_path', 'read_only',
 )
 
 VOLUME_KEYS = (
@@ -170,7 +171,10 @@ def build_container(container, name):
     _put(requests, 'memory', container.get(MEMORY))
     _put(entry, 'resources', {'requests': requests} if requests else None)
     _put(entry, 'volumeMounts', [
-        {'name': mount[MOUNT_VOLUME_NAME], 'mountPath': mount[MOUNT_PATH]}
+        dict({'name': mount[MOUNT_VOLUME_NAME],
+              'mountPath': mount[MOUNT_PATH]},
+             **({} if mount.get(MOUNT_READ_ONLY) is None
+                else {'readOnly': bool(mount[MOUNT_READ_ONLY])}))
         for mount in container.get(VOLUME_MOUNTS) or []])
     for key, template_key in ((TTY, 'tty'), (STDIN, 'stdin')):
         if container.get(key) is not None:

@@ -170,6 +170,45 @@ resources:
     properties:
       containers: []
 ''', ['containers']),
+    # Refused by Docker (issue 14), so refused at validation.
+    'memory-below-dockers-minimum': ('''
+heat_template_version: 2021-04-16
+resources:
+  capsule:
+    type: OS::Zun::Capsule
+    properties:
+      containers:
+        - image: busybox
+          memory: 4
+''', ['memory', '6']),
+    'mount-paths-equal-once-normalised': ('''
+heat_template_version: 2021-04-16
+resources:
+  capsule:
+    type: OS::Zun::Capsule
+    properties:
+      containers:
+        - image: busybox
+          volume_mounts:
+            - {name: data, mount_path: /data}
+            - {name: data, mount_path: /data/.}
+      volumes: [{name: data, size: 1}]
+''', ['volume_mounts[1].mount_path', 'same path']),
+    'volume-id-twice': ('''
+heat_template_version: 2021-04-16
+resources:
+  capsule:
+    type: OS::Zun::Capsule
+    properties:
+      containers:
+        - image: busybox
+          volume_mounts:
+            - {name: one, mount_path: /one}
+            - {name: two, mount_path: /two}
+      volumes:
+        - {name: one, volume_id: 5b7ae2a9-0b3a-4b7e-9a0c-6e2f0e6f1c11}
+        - {name: two, volume_id: 5b7ae2a9-0b3a-4b7e-9a0c-6e2f0e6f1c11}
+''', ['volumes[1].volume_id', 'already used by volumes[0]']),
 }
 
 

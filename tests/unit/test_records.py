@@ -83,7 +83,8 @@ def test_build_splits_new_and_claimed_volumes():
     template = {'kind': 'capsule', 'metadata': {},
                 'spec': {'containers': [container(volumeMounts=[
                     {'name': 'new', 'mountPath': '/a'},
-                    {'name': 'old', 'mountPath': '/b'}])],
+                    {'name': 'old', 'mountPath': '//b/./',
+                     'readOnly': True}])],
                     'volumes': [
                         {'name': 'new', 'cinder': {'size': 1,
                                                    'autoRemove': True}},
@@ -94,5 +95,8 @@ def test_build_splits_new_and_claimed_volumes():
     assert attach == [claimed]
     assert paths[claimed] == 'template.spec.volumes[1].cinder.volumeID'
     mounts = capsule.containers[0].mounts
-    assert mounts == [{'volume_uuid': new_volumes[0].uuid, 'path': '/a'},
-                      {'volume_uuid': claimed, 'path': '/b'}]
+    # Paths as Docker sees them (normalised), readOnly kept.
+    assert mounts == [{'volume_uuid': new_volumes[0].uuid, 'path': '/a',
+                       'read_only': False},
+                      {'volume_uuid': claimed, 'path': '/b',
+                       'read_only': True}]

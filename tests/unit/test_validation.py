@@ -16,6 +16,7 @@ from heat_capsule.engine.schemas import capsule as schema
 from heat_capsule.engine import validation
 from heat_capsule.engine.validation import InvalidInput
 from heat_capsule.engine.validation import validate_create_body
+from tests.support import bounds_table
 
 VOLUME_ID = '5b7ae2a9-0b3a-4b7e-9a0c-6e2f0e6f1c11'
 
@@ -263,9 +264,9 @@ CONTAINER_CASES = [
      "80 is not of type 'string'"),
     ('env-null-value', {'env': {'A': None}}, '.env.A',
      "null is not of type 'string'"),
-    ('env-name-with-equals', {'env': {'A=B': 'c'}}, '.env',
+    ('env-name-with-equals', {'env': {'A=B': 'c'}}, ".env['A=B']",
      "must not contain '='"),
-    ('env-empty-name', {'env': {'': 'c'}}, '.env', 'non-empty'),
+    ('env-empty-name', {'env': {'': 'c'}}, ".env['']", 'must not be empty'),
     ('workdir-number', {'workDir': 5}, '.workDir',
      "5 is not of type 'string', 'null'"),
     ('image-pull-policy-camel', {'imagePullPolicy': 'ifNotPresent'},
@@ -334,8 +335,8 @@ CONTAINER_CASES = [
      '.resources.requests.memory', 'whole number of MiB'),
     ('memory-fraction', {'resources': {'requests': {'memory': 128.5}}},
      '.resources.requests.memory', "128.5 is not of type 'integer'"),
-    ('memory-too-small', {'resources': {'requests': {'memory': 2}}},
-     '.resources.requests.memory', '2 is less than the minimum of 4'),
+    ('memory-too-small', {'resources': {'requests': {'memory': 5}}},
+     '.resources.requests.memory', '5 is less than the minimum of 6'),
     ('memory-too-big', {'resources': {'requests': {'memory': 9000}}},
      '.resources.requests.memory', 'greater than the maximum of 8192'),
     ('volume-mounts-object', {'volumeMounts': {'name': 'data'}},
@@ -569,7 +570,8 @@ SEMANTIC_CASES = [
                volumes=[{'name': 'one', 'cinder': {'size': 1}},
                         {'name': 'two', 'cinder': {'size': 1}}]),
      'template.spec.containers[0].volumeMounts[1].mountPath',
-     'is already mounted by volumeMounts[0]'),
+     'is the same path as volumeMounts[0] of this container once '
+     'normalised (/data)'),
     ('nul-in-command',
      with_container('containers', command=['echo', 'a\x00b']),
      'template.spec.containers[0].command[1]', 'no NUL characters'),
@@ -736,7 +738,7 @@ EDGES = {'template': {
         'initContainers': [],
         'containers': [{
             'name': None,
-            'image': 'registry.example.com:5000/team/app@sha256:abc',
+            'image': 'registry.example.com:5000/team/app@sha256:' + 64 * 'a',
             'command': [],
             'args': [''],
             'env': {},
@@ -756,7 +758,7 @@ EDGES = {'template': {
             'resources': {'requests': {'cpu': 16.0, 'memory': 8192}},
         }, {
             'image': 'nginx',
-            'resources': {'requests': {'cpu': 0.1, 'memory': 4}},
+            'resources': {'requests': {'cpu': 0.1, 'memory': 6}},
         }],
     },
 }}
@@ -944,3 +946,90 @@ def test_deep_garbage_in_ignored_keys_is_accepted():
 def test_module_exports():
     assert validation.validate_create_body is validate_create_body
     assert issubclass(InvalidInput, Exception)
+
+
+# --- Docker's bounds: accepted at the edge, refused just past it -------------
+
+def _bounds_body(kind, value):
+    """(body, path of the refused field) for one row of bounds_table."""
+    c = {'image': 'busybox'}
+    spec = {'containers': [c]}
+    base = 'template.spec.containers[0]'
+    if kind == 'memory':
+        c['resources'] = {'requests': {'memory': value}}
+        return with_spec(**spec), base + '.resources.requests.memory'
+    if kind == 'cpu':
+        c['resources'] = {'requests': {'cpu': value}}
+        return with_spec(**spec), base + '.resources.requests.cpu'
+    if kind == 'port':
+        c['ports'] = [{'containerPort': value}]
+        return with_spec(**spec), base + '.ports[0].containerPort'
+    if kind == 'image':
+        c['image'] = value
+        return with_spec(**spec), base + '.image'
+    if kind == 'workdir':
+        c['workDir'] = value
+        return with_spec(**spec), base + '.workDir'
+    if kind == 'arg':
+        c['args'] = [value]
+        return with_spec(**spec), base + '.args[0]'
+    if kind == 'exec_total':
+        c['args'] = list(value)
+        return with_spec(**spec), base
+    if kind == 'env':
+        c['env'] = dict(value)
+        return with_spec(**spec), validation.format_path(
+            ('template', 'spec', 'containers', 0, 'env', next(iter(value))))
+    if kind == 'volume_id_pair':
+        c['volumeMounts'] = [_mount('one', '/one'), _mount('two', '/two')]
+        spec['volumes'] = [{'name': 'one', 'cinder': {'volumeID': value[0]}},
+                           {'name': 'two', 'cinder': {'volumeID': value[1]}}]
+        return with_spec(**spec), 'template.spec.volumes[1].cinder.volumeID'
+    mounts = bounds_table.mounts(kind, value)
+    c['volumeMounts'] = [dict(_mount('v%d' % i, path), readOnly=ro)
+                         for i, (path, ro) in enumerate(mounts)]
+    spec['volumes'] = [{'name': 'v%d' % i, 'cinder': {'size': 1}}
+                       for i in range(len(mounts))]
+    return with_spec(**spec), (base + '.volumeMounts[%d].mountPath'
+                               % (len(mounts) - 1))
+
+
+@pytest.mark.parametrize('kind,edge,past,fragment',
+                         [row[1:] for row in bounds_table.TABLE],
+                         ids=bounds_table.IDS)
+def test_docker_bound(kind, edge, past, fragment):
+    request_body, _path = _bounds_body(kind, edge)
+    validate_create_body(request_body)
+    request_body, path = _bounds_body(kind, past)
+    assert_invalid(request_body, path, fragment)
+
+
+@pytest.mark.parametrize('host_cpus,edge,past', bounds_table.HOST_CPU_ROWS)
+def test_cpu_bound_of_the_docker_host(host_cpus, edge, past):
+    request_body, path = _bounds_body('cpu', edge)
+    validate_create_body(request_body, host_cpus=host_cpus)
+    request_body, path = _bounds_body('cpu', past)
+    with pytest.raises(InvalidInput) as info:
+        validate_create_body(request_body, host_cpus=host_cpus)
+    assert info.value.path == path
+    assert f'more than the {host_cpus} CPUs of the Docker host' in (
+        info.value.message)
+    # Unknown host (an API-only engine): only the schema's bound applies.
+    validate_create_body(request_body, host_cpus=None)
+
+
+def test_init_containers_get_the_same_bounds():
+    request_body = with_container('initContainers', workDir='/proc/x')
+    assert_invalid(request_body, 'template.spec.initContainers[0].workDir',
+                   '/proc')
+
+
+def test_repeated_volume_id_names_the_second_occurrence():
+    mounts = [_mount(n, '/' + n) for n in ('one', 'two', 'three')]
+    request_body = with_spec(
+        containers=[{'image': 'nginx', 'volumeMounts': mounts}],
+        volumes=[{'name': n, 'cinder': {'volumeID': VOLUME_ID}}
+                 for n in ('one', 'two', 'three')])
+    assert_invalid(request_body, 'template.spec.volumes[1].cinder.volumeID',
+                   f'volume {VOLUME_ID} is already used by '
+                   'template.spec.volumes[0]')

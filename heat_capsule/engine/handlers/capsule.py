@@ -43,7 +43,8 @@ def create_capsule(req):
     util.enforce(req, 'capsule:create')
     body = util.read_json_body(req)
     try:
-        template = validation.validate_create_body(body)
+        template = validation.validate_create_body(
+            body, host_cpus=req.services.host and req.services.host.cpus())
     except validation.InvalidInput as exc:
         raise errors.SchemaValidationError(str(exc))
     capsule, new_volumes, attach, attach_paths = records.build(

@@ -394,6 +394,11 @@ class DockerDriver:
         with self._errors('answer a ping'):
             return bool(self._api.ping())
 
+    def host_cpus(self):
+        """The Docker host's CPU count (``docker info``'s NCPU)."""
+        with self._errors('describe the Docker host'):
+            return int(self._api.info()['NCPU'])
+
     def ensure_network(self):
         """Create the engine's bridge network when missing.
 
@@ -719,7 +724,8 @@ class DockerDriver:
         mounts = [docker_types.Mount(target=mount.path,
                                      source=self._mount_source(capsule,
                                                                mount),
-                                     type='volume')
+                                     type='volume',
+                                     read_only=mount.read_only)
                   for mount in container.mounts]
         host_config = api.create_host_config(
             network_mode='container:%s' % sandbox_id,

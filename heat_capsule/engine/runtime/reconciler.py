@@ -77,7 +77,8 @@ def to_spec(capsule, volumes):
                         for p in row.ports or ()),
             cpu=row.cpu, memory=row.memory, tty=row.tty,
             stdin=row.interactive,
-            mounts=tuple(rspec.Mount(m['volume_uuid'], m['path'])
+            mounts=tuple(rspec.Mount(m['volume_uuid'], m['path'],
+                                     bool(m.get('read_only')))
                          for m in row.mounts or ()),
             image_pull_policy=row.image_pull_policy,
             healthcheck=(rspec.Healthcheck(**row.healthcheck)

@@ -24,6 +24,7 @@ ROLE_APP = 'app'
 class Mount:
     volume_uuid: str      # the engine's volume id (names the Docker volume)
     path: str             # mountPath inside the container
+    read_only: bool = False  # volumeMounts[].readOnly
 
 
 @dataclasses.dataclass(frozen=True)

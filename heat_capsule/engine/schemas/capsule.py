@@ -15,6 +15,9 @@ or to a silent misbehaviour (see docs of ``heat_capsule.engine.validation``):
   ``hostNetwork``/``hostPID``/``hostIPC``/``securityContext`` in the spec)
   are named and refused instead of being silently ignored.
 
+Numeric and length bounds come from ``heat_capsule.bounds`` (what Docker
+20.10 will run), which ``OS::Zun::Capsule`` applies too.
+
 Checks that a schema cannot express (a volume needs exactly one of volumeID
 or size, mounts must name declared volumes, names must be unique...) live in
 ``heat_capsule.engine.validation``.
@@ -23,6 +26,8 @@ Non-standard keyword: ``x-hint`` is a short sentence the validator appends to
 value errors (type, enum, pattern, range) raised by that subschema. JSON
 schema validators ignore unknown keywords.
 """
+
+from heat_capsule import bounds
 
 # Matches the whole string. The trailing ``(?!\n)`` keeps Python's ``$``
 # (which also matches before a final newline) from accepting "name\n"; in
@@ -95,32 +100,27 @@ STRING_LIST = {
     'items': {'type': 'string'},
 }
 
+# Names (non-empty, no '=') and sizes are checked by validation, which names
+# the variable.
 ENV = {
     'type': 'object',
-    'propertyNames': {
-        'minLength': 1,
-        'pattern': '^[^=]*$',
-        'x-hint': 'variable names must be non-empty and must not contain '
-                  "'='",
-    },
     'additionalProperties': {'type': 'string'},
 }
 
 IMAGE = {
     'type': 'string',
-    'minLength': 2,
-    'maxLength': 255,
-    # Zun only asks for these two characters somewhere in the string; we
-    # also refuse whitespace, which no image reference can contain.
-    'pattern': r'^\S*[a-zA-Z0-9][a-zA-Z0-9_.-]\S*$(?!\n)',
-    'x-hint': "use an image reference such as 'nginx' or "
-              "'registry.example.com/app:1.0' (no spaces)",
+    'minLength': bounds.IMAGE_MIN_LENGTH,
+    'maxLength': bounds.IMAGE_MAX_LENGTH,
+    # Docker's reference grammar (Zun only asks for two name characters
+    # somewhere in the string, and Docker refuses the rest at create).
+    'pattern': bounds.IMAGE_PATTERN,
+    'x-hint': bounds.IMAGE_HINT,
 }
 
 PORT_NUMBER = {
     'type': 'integer',
-    'minimum': 1,
-    'maximum': 65535,
+    'minimum': bounds.PORT_MIN,
+    'maximum': bounds.PORT_MAX,
 }
 
 PORT = {
@@ -146,14 +146,15 @@ RESOURCES = {
             'properties': {
                 'cpu': {
                     'type': 'number',
-                    'minimum': 0.1,
-                    'maximum': 16.0,
+                    'minimum': bounds.CPU_MIN,
+                    'maximum': bounds.CPU_MAX,
                     'x-hint': 'cpu is a number of CPUs, e.g. 0.5',
                 },
                 'memory': {
                     'type': 'integer',
-                    'minimum': 4,
-                    'maximum': 8192,
+                    # Docker refuses less than 6 MiB.
+                    'minimum': bounds.MEMORY_MIN,
+                    'maximum': bounds.MEMORY_MAX,
                     'x-hint': 'memory is a whole number of MiB, e.g. 256',
                 },
             },
@@ -167,13 +168,15 @@ VOLUME_MOUNT = {
     'required': ['name', 'mountPath'],
     'properties': {
         'name': NAME,
+        # Absolute; validation checks it once normalised (not /, not a
+        # place the runtime owns, unique in its container).
         'mountPath': {
             'type': 'string',
-            'maxLength': 4096,
-            'pattern': '^/.',
-            'x-hint': 'use an absolute path such as /data (not / itself)',
+            'maxLength': bounds.PATH_SPELLING_MAX,
+            'pattern': '^/',
+            'x-hint': 'use an absolute path such as /data',
         },
-        # Accepted; Zun ignores it.
+        # Honoured (a read-only Docker mount); Zun ignores it.
         'readOnly': BOOLEAN,
     },
 }
@@ -224,7 +227,8 @@ CONTAINER = {
         'command': STRING_LIST,
         'args': STRING_LIST,
         'env': ENV,
-        'workDir': {'type': ['string', 'null'], 'maxLength': 4096},
+        'workDir': {'type': ['string', 'null'],
+                    'maxLength': bounds.PATH_SPELLING_MAX},
         'imagePullPolicy': {'enum': IMAGE_PULL_POLICIES},
         'stdin': BOOLEAN,
         'tty': BOOLEAN,
