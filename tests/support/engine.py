@@ -2,8 +2,9 @@
 
 Every test engine gets its own state directory and instance name, so it never
 touches another engine's capsules (the all-in-one's, or a parallel test
-run's). They share one Docker network, ``hc-test``: every bridge network
-takes a /16 from Docker's small default pool.
+run's), nor their networks: each engine makes one network per project, named
+after its instance, with a /24 of ``[isolation] subnet_pool`` (the default
+pool, which the engines of one Docker host share; each takes free blocks).
 """
 
 import contextlib
@@ -50,7 +51,7 @@ def config_text(state_dir, port, instance, extra='', resync_interval=5):
         '[DEFAULT]\nstate_dir = %(state)s\ndebug = false\n'
         'log_file = %(state)s/engine.log\n'
         '[api]\nport = %(port)d\n'
-        '[runtime]\nnetwork_name = hc-test\n'
+        '[runtime]\n'
         'instance_name = %(instance)s\nresync_interval = %(resync)d\n'
         '%(extra)s\n'
         % {'state': state_dir, 'port': port, 'instance': instance,
@@ -96,6 +97,7 @@ def remove_everything(driver):
         driver.remove_capsule(capsule_uuid)
     for volume_uuid in driver.list_volumes():
         driver.remove_volume(volume_uuid)
+    driver.collect_networks(lambda project_id: False)
 
 
 class EngineProcess:
