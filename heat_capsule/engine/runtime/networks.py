@@ -253,7 +253,11 @@ class ProjectNetworks:
             if self._users.get(project_id) or in_use():
                 return False
             info = self.find(project_id)
-            return info is not None and self._remove_if_empty(info)
+            if info is None or not self._remove_if_empty(info):
+                return False
+        LOG.info('Removed network %s: project %s has no capsule left',
+                 info['Name'], project_id)
+        return True
 
     def collect(self, in_use):
         """Remove this engine's project networks no project uses any more,
@@ -274,6 +278,8 @@ class ProjectNetworks:
                     continue
                 if self._remove_if_empty(network):
                     removed.append(network['Name'])
+                    LOG.info('Removed network %s: project %s has no '
+                             'capsule left', network['Name'], project_id)
         shared = self._shared_network()
         if shared is not None:
             if self._remove_if_empty(shared):
@@ -323,7 +329,6 @@ class ProjectNetworks:
         except docker_errors.APIError as e:   # an endpoint appeared
             LOG.debug('Keeping network %s: %s', network.get('Name'), e)
             return False
-        LOG.info('Removed network %s', network.get('Name'))
         return True
 
 
