@@ -105,12 +105,19 @@ def network_name(instance, project_id):
 
 
 def blocks(pool, prefix):
-    """The candidate subnets: `pool` (CIDR) cut into /`prefix` blocks.
+    """The candidate subnets: `pool` (IPv4 CIDR) cut into /`prefix` blocks.
 
-    :raises ValueError: `prefix` is shorter than the pool's own.
+    :raises ValueError: `pool` is not an IPv4 network, or `prefix` is
+        shorter than its own.
     """
-    network = ipaddress.ip_network(pool, strict=False)
-    return list(network.subnets(new_prefix=prefix))
+    try:
+        network = ipaddress.ip_network(pool, strict=False)
+        if network.version != 4:
+            raise ValueError('not IPv4')
+        return list(network.subnets(new_prefix=prefix))
+    except ValueError as e:
+        raise ValueError('[isolation] subnet_pool %s cannot be cut into /%s '
+                         'IPv4 blocks: %s' % (pool, prefix, e)) from None
 
 
 def subnets_in_use(api):
@@ -145,9 +152,9 @@ class ProjectNetworks:
                  prefix=DEFAULT_SUBNET_PREFIX, shared_name=None):
         self._api = api
         self.instance = instance
+        self.blocks = blocks(pool, prefix)
         self.pool = str(ipaddress.ip_network(pool, strict=False))
         self.prefix = prefix
-        self.blocks = blocks(pool, prefix)
         self.shared_name = shared_name
         self._owner = '%s=%s' % (spec.LABEL_ENGINE, instance)
         self._lock = threading.Lock()          # guards _users and removals
