@@ -355,7 +355,8 @@ def test_the_sandbox_image_is_built_when_missing(docker_client, suffix,
         pass
     own = docker_driver.DockerDriver(driver.docker_url, tag,
                                      driver.network_name,
-                                     default_sandbox_image=tag)
+                                     default_sandbox_image=tag,
+                                     instance=driver.instance)
     capsule = new_capsule([])
 
     sandbox = own.ensure_sandbox(capsule)
@@ -372,7 +373,7 @@ def test_a_missing_custom_sandbox_image_is_an_image_error(driver,
                                                           new_capsule):
     own = docker_driver.DockerDriver(
         driver.docker_url, 'localhost:1/heat-capsule-test/pause:1',
-        driver.network_name)
+        driver.network_name, instance=driver.instance)
     with pytest.raises(spec.ImageUnavailable, match='sandbox image'):
         own.ensure_sandbox(new_capsule([]))
 

@@ -88,6 +88,11 @@ class InProcessEngine:
     def stop(self):
         if self.reconciler is not None:
             self.reconciler.stop()
+            # A sync still running could make a sandbox (and its project
+            # network) after the clean-up: let the workers finish first.
+            for thread in self.reconciler._threads:
+                if thread.name.startswith('capsule-sync-'):
+                    thread.join(60)
             remove_everything(self.reconciler.driver)
 
 
