@@ -94,8 +94,8 @@ def test_addresses_and_hostname_come_from_the_sandbox(driver, new_capsule):
     network = driver.ensure_network(capsule.project_id)
     [address] = driver.addresses(capsule.uuid)
     assert address.version == 4
-    assert (address.network_id, address.subnet_id) == (network.id,
-                                                      network.subnet_id)
+    assert (address.network_id, address.subnet_id) == (
+        network.id, network.subnet_id)
     assert ipaddress.ip_address(address.addr) in ipaddress.ip_network(
         network.subnet)
     assert address.port   # the endpoint id

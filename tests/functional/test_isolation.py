@@ -107,7 +107,7 @@ def free_pool(api, prefix):
     pytest.fail('no free /%d in 10.252.0.0/16' % prefix)
 
 
-# --- per-project networks -----------------------------------------------------
+# --- per-project networks ----------------------------------------------------
 
 def test_each_project_has_a_network_of_its_own(engine, client, api):
     project_a, project_b = 'iso-a-' + uuid.uuid4().hex[:6], 'iso-b'
@@ -299,9 +299,9 @@ def _every_kind(engine, client, project='iso-priv'):
             'volumes': [{'name': 'www', 'cinder': {
                 'size': 1, 'autoRemove': True}}]}}, project)
     wait_status(engine, capsule['uuid'], project, 'Running')
+    label = '%s=%s' % (rspec.LABEL_CAPSULE, capsule['uuid'])
     kinds = {c.labels[rspec.LABEL_ROLE]: c for c in client.containers.list(
-        all=True, filters={'label': '%s=%s' % (rspec.LABEL_CAPSULE,
-                                                capsule['uuid'])})}
+        all=True, filters={'label': label})}
     assert set(kinds) == {'sandbox', 'init', 'app'}
     return capsule, kinds
 

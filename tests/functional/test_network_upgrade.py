@@ -129,8 +129,8 @@ def test_shared_network_capsules_are_adopted_then_moved(client):
         old = post(api_only, 'old')
         api_only.stop()
         recorded = make_the_old_way(client, instance, shared, old)
-        db = db_api.Database('sqlite:///' + os.path.join(state_dir,
-                                                          'engine.sqlite'))
+        db = db_api.Database(
+            'sqlite:///' + os.path.join(state_dir, 'engine.sqlite'))
         db.update_capsule(old['uuid'], status='Running', addresses=recorded,
                           containers={old['containers'][0]['uuid']: {
                               'status': 'Running'}})
