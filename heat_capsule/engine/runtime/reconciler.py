@@ -176,7 +176,7 @@ class Reconciler:
         try:
             uuids |= self.driver.list_capsule_uuids()
             self._collect_orphan_volumes()
-            self.driver.collect_networks(self.db.project_has_capsules)
+            self._collect_networks()
         except rspec.DockerUnavailable as exc:
             LOG.warning('Docker is unavailable for the resync: %s', exc)
         for capsule_uuid in uuids:
@@ -313,6 +313,16 @@ class Reconciler:
             if volume_uuid not in known:
                 LOG.info('Removing orphan volume %s', volume_uuid)
                 self.driver.remove_volume(volume_uuid)
+
+    def _collect_networks(self):
+        """Remove networks of projects without capsules (a crash between a
+        delete and its network's removal) and the emptied shared one."""
+        try:
+            self.driver.collect_networks(self.db.project_has_capsules)
+        except rspec.DockerUnavailable:
+            raise
+        except rspec.CapsuleRuntimeError as exc:
+            LOG.warning('Collecting unused networks failed: %s', exc)
 
     def _advance_create(self, capsule):
         """One step further towards a running capsule; never blocks.
