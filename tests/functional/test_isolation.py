@@ -187,6 +187,19 @@ def test_each_project_has_a_network_of_its_own(engine, client, api):
         timeout=30, what='network of %s removed' % project_b)
 
 
+def test_the_resync_removes_networks_of_projects_without_capsules(
+        engine, api):
+    # What a crash between a capsule's delete and its network's removal
+    # leaves behind: a network of the engine for a project with no capsule.
+    left = networks.ProjectNetworks(lambda: api, engine.instance).ensure(
+        'iso-orphan')
+    assert api.inspect_network(left.id)['Labels'][rspec.LABEL_ENGINE] == \
+        engine.instance
+    engine_support.wait_for(
+        lambda: 'iso-orphan' not in project_networks(api, engine.instance),
+        timeout=30, what='orphan network collected')
+
+
 def test_a_subnet_taken_meanwhile_is_skipped(api, monkeypatch):
     pool = free_pool(api, 22)
     first, second = list(pool.subnets(new_prefix=24))[:2]
