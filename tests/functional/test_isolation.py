@@ -10,7 +10,10 @@ status on the host).
 """
 
 import ipaddress
+import os
 import random
+import shutil
+import subprocess
 import threading
 import uuid
 
@@ -95,6 +98,21 @@ def project_networks(api, instance):
                 rspec.LABEL_ENGINE, instance)})}
 
 
+def isolated_bridges():
+    """Bridges Docker's iptables rules cut off from every other bridge:
+    in DOCKER-ISOLATION-STAGE-1 (out of it to another interface: stage 2)
+    and in STAGE-2 (into it: DROP)."""
+    def rules(chain):
+        return subprocess.run(['iptables', '-w', '-S', chain], check=True,
+                              capture_output=True, text=True).stdout
+    leaving = {line.split()[3] for line in rules(
+        'DOCKER-ISOLATION-STAGE-1').splitlines()
+        if line.endswith('-j DOCKER-ISOLATION-STAGE-2')}
+    dropped = {line.split()[3] for line in rules(
+        'DOCKER-ISOLATION-STAGE-2').splitlines() if line.endswith('-j DROP')}
+    return leaving & dropped
+
+
 def free_pool(api, prefix):
     """A /`prefix` inside 10.252.0.0/16 no Docker network overlaps."""
     taken = networks.subnets_in_use(api)
@@ -155,6 +173,11 @@ def test_each_project_has_a_network_of_its_own(engine, client, api):
                 'subnet_id': networks.make_subnet_id(network['Id'],
                                                      str(subnet))}]}
     assert not subnets[project_a].overlaps(subnets[project_b])
+    # Docker's rules isolating bridge networks hold for both.
+    if os.geteuid() == 0 and shutil.which('iptables'):
+        bridges = isolated_bridges()
+        for project in (project_a, project_b):
+            assert 'br-%s' % found[project]['Id'][:12] in bridges
     for capsule in (a1, a2, b1):
         app = client.containers.get('hc-%s-web' % capsule['uuid'])
         assert app.attrs['HostConfig']['NetworkMode'] == (
