@@ -223,6 +223,23 @@ def test_the_resync_removes_networks_of_projects_without_capsules(
         timeout=30, what='orphan network collected')
 
 
+def test_a_network_being_used_for_a_sandbox_is_never_released(api):
+    owner = networks.ProjectNetworks(
+        lambda: api, 'hc-iso-%s' % uuid.uuid4().hex[:8],
+        str(free_pool(api, 24)), 24)
+    try:
+        with owner.using('busy'):
+            made = owner.ensure('busy')
+            # The database already says "no capsule" (the last one was
+            # just deleted) while a new capsule's sandbox is being set up.
+            assert not owner.release('busy', lambda: False)
+            assert owner.collect(lambda project_id: False) == []
+            assert api.inspect_network(made.id)
+        assert owner.release('busy', lambda: False)
+    finally:
+        owner.collect(lambda project_id: False)
+
+
 def test_a_subnet_taken_meanwhile_is_skipped(api, monkeypatch):
     pool = free_pool(api, 22)
     first, second = list(pool.subnets(new_prefix=24))[:2]
