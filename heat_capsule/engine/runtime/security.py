@@ -8,8 +8,9 @@ The set
     Docker's set minus
 
     * ``NET_RAW``: raw and packet sockets, i.e. crafting any packet (ARP or
-      IP spoofing) on the capsule's network; ``ping`` needs it only where
-      ICMP datagram sockets are not allowed (Docker 20.10 allows them);
+      IP spoofing) on the capsule's network.  busybox's ``ping`` needs it
+      ("permission denied"); a ``ping`` that uses ICMP datagram sockets
+      does not (Docker opens ``net.ipv4.ping_group_range`` to everyone);
     * ``MKNOD``: creating device nodes;
     * ``AUDIT_WRITE``: writing to the host kernel's audit log;
     * ``SETFCAP``: setting file capabilities, which under no-new-privileges
