@@ -71,6 +71,7 @@ function configure_heat_capsule_engine {
     iniset "$HEAT_CAPSULE_CONF" api auth_strategy keystone
     iniset "$HEAT_CAPSULE_CONF" runtime instance_name "$HEAT_CAPSULE_INSTANCE"
     iniset "$HEAT_CAPSULE_CONF" runtime network_name "$HEAT_CAPSULE_NETWORK"
+    iniset "$HEAT_CAPSULE_CONF" isolation subnet_pool "$HEAT_CAPSULE_SUBNET_POOL"
     if [[ "$HEAT_CAPSULE_USE_DEVSTACK_DB" == "True" ]]; then
         recreate_database heat_capsule
         iniset "$HEAT_CAPSULE_CONF" database connection \

@@ -570,7 +570,13 @@ connection = $(db_url heat_capsule "$ENGINE_DB_PASSWORD")
 [runtime]
 # Docker objects of this engine carry this name; test engines use others.
 instance_name = $INSTANCE
+# The network all capsules shared before per-project networks: capsules
+# still on it are adopted, moved at their next restart, then it is removed.
 network_name = heat-capsule
+
+[isolation]
+# Each project's capsules get a Docker network with a /24 of this range.
+subnet_pool = 10.230.0.0/16
 
 [keystone_authtoken]
 www_authenticate_uri = $KEYSTONE_URL

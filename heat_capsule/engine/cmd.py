@@ -8,6 +8,7 @@ from cheroot import wsgi as cheroot_wsgi
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from heat_capsule.engine import auth
 from heat_capsule.engine import conf as conf_mod
 from heat_capsule.engine import deploy
 from heat_capsule.engine import service
@@ -56,6 +57,12 @@ def _skip_ssh_transport(conf):
 
 def main(argv=None):
     conf = prepare(argv)
+    try:
+        auth.check_exposure(conf)
+    except auth.InsecureNoauth as e:
+        LOG.error('%s', e)
+        print('heat-capsule-engine: %s' % e, file=sys.stderr)
+        return 2
     _skip_ssh_transport(conf)
     services, reconciler, app = build(conf)
     server = cheroot_wsgi.Server(

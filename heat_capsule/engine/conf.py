@@ -4,6 +4,8 @@ import os
 
 from oslo_config import cfg
 
+from heat_capsule.engine.runtime import security
+
 DEFAULT_STATE_DIR = os.path.join(os.path.expanduser('~'), '.local', 'state',
                                  'heat-capsule')
 
@@ -38,6 +40,14 @@ api_opts = [
     cfg.StrOpt('public_endpoint',
                help='Base URL advertised in links, when the engine sits '
                     'behind a proxy. Defaults to the request host URL.'),
+    cfg.BoolOpt('allow_insecure_noauth', default=False,
+                help='Let the engine start with auth_strategy = noauth on a '
+                     '"listen" address that is not loopback. In noauth mode '
+                     'any caller names its own project and roles (admin '
+                     'included), so without this option the engine refuses '
+                     'to start that way; with it, it logs a WARNING at '
+                     'start and at the first request from each client '
+                     'address.'),
 ]
 
 database_opts = [
@@ -63,7 +73,11 @@ runtime_opts = [
                     'carrying its own name, so several engines can share '
                     'one Docker host.'),
     cfg.StrOpt('network_name', default='heat-capsule',
-               help='Docker bridge network that capsules attach to.'),
+               help='Docker bridge network that every capsule attached to '
+                    'before per-project networks ([isolation]). Capsules '
+                    'still on it keep running there and move to their '
+                    'project\'s network when their sandbox next starts; it '
+                    'is removed once empty.'),
     cfg.IntOpt('sync_workers', default=16, min=1,
                help='Threads that run capsule syncs.'),
     cfg.IntOpt('resync_interval', default=30, min=1,
@@ -84,11 +98,40 @@ runtime_opts = [
 ]
 
 
+isolation_opts = [
+    cfg.StrOpt('subnet_pool', default='10.230.0.0/16',
+               help='IPv4 range the subnets of project networks are cut '
+                    'from (each project\'s capsules get a Docker bridge '
+                    'network of their own). It must not overlap a network '
+                    'the host routes to. When every block is in use, a '
+                    'capsule of a project without a network yet goes to '
+                    'Error saying so.'),
+    cfg.IntOpt('subnet_prefix', default=24, min=8, max=30,
+               help='Prefix length of each project network\'s subnet (/24: '
+                    '253 capsules per project, 256 projects in a /16).'),
+    cfg.ListOpt('capabilities',
+                item_type=cfg.types.String(choices=security.DOCKER_DEFAULT,
+                                           type_name='capability'),
+                default=list(security.DEFAULT),
+                help='Linux capabilities init and app containers keep; '
+                     'every other one is dropped (CapDrop ALL). Only names '
+                     'from Docker\'s default set are accepted. The default is '
+                     'Docker\'s set without NET_RAW, MKNOD, AUDIT_WRITE and '
+                     'SETFCAP; NET_BIND_SERVICE alone matches Kubernetes\' '
+                     'restricted profile. Sandboxes keep none.'),
+    cfg.BoolOpt('no_new_privileges', default=True,
+                help='Run every capsule container with Docker\'s '
+                     'no-new-privileges (setuid binaries and file '
+                     'capabilities grant nothing).'),
+]
+
+
 def register_opts(conf):
     conf.register_opts(default_opts)
     conf.register_opts(api_opts, group='api')
     conf.register_opts(database_opts, group='database')
     conf.register_opts(runtime_opts, group='runtime')
+    conf.register_opts(isolation_opts, group='isolation')
 
 
 def database_url(conf):
@@ -101,4 +144,5 @@ def database_url(conf):
 def list_opts():
     """Entry point for oslo-config-generator."""
     return [('DEFAULT', default_opts), ('api', api_opts),
-            ('database', database_opts), ('runtime', runtime_opts)]
+            ('database', database_opts), ('runtime', runtime_opts),
+            ('isolation', isolation_opts)]

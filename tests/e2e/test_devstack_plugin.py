@@ -189,6 +189,7 @@ def test_stack_phases_without_zun(devstack):
     assert config.get('api', 'auth_strategy') == 'keystone'
     assert config.get('api', 'port') == '9517'
     assert config.get('runtime', 'instance_name') == 'devstack'
+    assert config.get('isolation', 'subnet_pool') == '10.230.0.0/16'
 
 
 def test_existing_plugin_dirs_are_merged_once(devstack):

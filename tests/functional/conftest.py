@@ -118,10 +118,12 @@ def tracker(docker_client):
 
 @pytest.fixture(scope='session')
 def driver(docker_client, busybox_image, suffix, tracker):
-    """A DockerDriver on a network and sandbox image of this session only.
+    """A DockerDriver with an instance name and sandbox image of this
+    session only.
 
     The sandbox image tag is the driver's default one, so it is built the
-    first time a sandbox is made; it is removed at the end, with the network.
+    first time a sandbox is made; it is removed at the end, with the
+    session's project networks.
     """
     sandbox_image = 'heat-capsule-test/sandbox:%s' % suffix
     tracker.images.add(sandbox_image)
@@ -132,10 +134,7 @@ def driver(docker_client, busybox_image, suffix, tracker):
         instance=leaks.register('hc-test-%s' % suffix))
     yield driver
     tracker.cleanup()
-    try:
-        docker_client.networks.get(network_name).remove()
-    except docker.errors.NotFound:
-        pass
+    driver.collect_networks(lambda project_id: False)
 
 
 @pytest.fixture
@@ -175,7 +174,6 @@ def init(name, *command, **fields):
 
 def run_capsule(driver, capsule):
     """Sandbox, then init containers one by one to completion, then apps."""
-    driver.ensure_network()
     states = {'sandbox': driver.ensure_sandbox(capsule)}
     for container in capsule.init_containers:
         driver.start_container(capsule, container)

@@ -9,6 +9,7 @@ import docker
 import pytest
 import requests
 
+from heat_capsule.engine.runtime import security
 from heat_capsule.engine.runtime import spec as rspec
 from tests.support import engine as engine_support
 
@@ -173,7 +174,9 @@ def test_no_template_yields_privilege(engine, client):
     for container in labelled(client, capsule['uuid']):
         host = container.attrs['HostConfig']
         assert host['Privileged'] is False
-        assert not host.get('CapAdd')
+        # Never more than Docker's defaults (test_isolation.py: the set).
+        assert host['CapDrop'] == ['ALL']
+        assert set(host.get('CapAdd') or ()) <= set(security.DOCKER_DEFAULT)
         assert not host.get('Devices')
         assert not host.get('Binds')
         assert host['NetworkMode'] != 'host'

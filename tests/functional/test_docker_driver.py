@@ -5,6 +5,7 @@ reached only through ``docker exec`` or a port published on 127.0.0.1, never
 through a container IP.
 """
 
+import ipaddress
 import threading
 import urllib.request
 import uuid
@@ -14,6 +15,7 @@ import pytest
 
 from heat_capsule.engine.runtime import docker_driver
 from heat_capsule.engine.runtime import images
+from heat_capsule.engine.runtime import security
 from heat_capsule.engine.runtime import spec
 from tests.functional.conftest import app
 from tests.functional.conftest import exec_in
@@ -86,25 +88,30 @@ def test_capsule_ports_are_published_on_the_publish_host(driver,
 
 def test_addresses_and_hostname_come_from_the_sandbox(driver, new_capsule):
     capsule = new_capsule([app('main', *SLEEP)])
-    network_id, subnet_id = driver.ensure_network()
 
     run_capsule(driver, capsule)
 
-    [address] = driver.addresses(capsule.uuid, network_id, subnet_id)
+    network = driver.ensure_network(capsule.project_id)
+    [address] = driver.addresses(capsule.uuid)
     assert address.version == 4
-    assert (address.network_id, address.subnet_id) == (network_id, subnet_id)
+    assert (address.network_id, address.subnet_id) == (
+        network.id, network.subnet_id)
+    assert ipaddress.ip_address(address.addr) in ipaddress.ip_network(
+        network.subnet)
     assert address.port   # the endpoint id
     assert driver.hostname(capsule.uuid) == docker_driver.default_hostname(
         capsule.uuid)
-    assert driver.addresses(str(uuid.uuid4()), network_id, subnet_id) == []
+    assert driver.addresses(str(uuid.uuid4())) == []
 
 
 def test_ensure_network_is_idempotent_and_labelled(driver, docker_client):
-    first = driver.ensure_network()
-    assert driver.ensure_network() == first
-    network = docker_client.networks.get(driver.network_name)
-    assert network.attrs['Labels'][spec.LABEL_NETWORK] == 'true'
+    first = driver.ensure_network('idempotent')
+    assert driver.ensure_network('idempotent') == first
+    network = docker_client.networks.get(first.id)
+    assert network.attrs['Labels'][spec.LABEL_NETWORK] == 'project'
+    assert network.attrs['Labels'][spec.LABEL_PROJECT] == 'idempotent'
     assert network.attrs['Driver'] == 'bridge'
+    assert driver.release_network('idempotent', lambda: False)
 
 
 # --- init containers and volumes ---------------------------------------------
@@ -254,7 +261,11 @@ def test_no_container_gets_host_privileges(driver, docker_client,
     for state in states.values():
         host_config = inspect(docker_client, state.docker_id)['HostConfig']
         assert host_config['Privileged'] is False
-        assert not host_config['CapAdd']
+        # Only ever a subset of Docker's own defaults (tests/functional/
+        # test_isolation.py checks the exact set).
+        assert host_config['CapDrop'] == ['ALL']
+        assert set(host_config['CapAdd'] or ()) <= set(
+            security.DOCKER_DEFAULT)
         assert not host_config['Devices']
         assert not host_config['Binds']
         assert all(m['Type'] == 'volume'
@@ -344,7 +355,8 @@ def test_the_sandbox_image_is_built_when_missing(docker_client, suffix,
         pass
     own = docker_driver.DockerDriver(driver.docker_url, tag,
                                      driver.network_name,
-                                     default_sandbox_image=tag)
+                                     default_sandbox_image=tag,
+                                     instance=driver.instance)
     capsule = new_capsule([])
 
     sandbox = own.ensure_sandbox(capsule)
@@ -361,7 +373,7 @@ def test_a_missing_custom_sandbox_image_is_an_image_error(driver,
                                                           new_capsule):
     own = docker_driver.DockerDriver(
         driver.docker_url, 'localhost:1/heat-capsule-test/pause:1',
-        driver.network_name)
+        driver.network_name, instance=driver.instance)
     with pytest.raises(spec.ImageUnavailable, match='sandbox image'):
         own.ensure_sandbox(new_capsule([]))
 

@@ -13,12 +13,10 @@ import random
 import subprocess
 import sys
 
-import docker
 import pytest
 
 from heat_capsule.engine.runtime import spec as rspec
 from tests.support import engine as engine_support
-from tests.support import leaks
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..',
                                          '..'))
@@ -149,23 +147,3 @@ def test_a_clean_run_passes(client, scratch):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert 'left behind' not in output
-
-
-def test_the_shared_test_network_is_not_a_leftover(client):
-    """hc-test carries the label of the test engine that made it first;
-    it is shared by design (tests.support.engine), never a leak. Only
-    listed here, never removed: its maker may be another run's engine."""
-    driver = engine_support.EngineProcess().driver()
-
-    def shared_network():
-        network_id, _subnet = driver.ensure_network()
-        try:
-            return client.networks.get(network_id)
-        except docker.errors.NotFound:    # removed by another test run
-            return None
-    shared = engine_support.wait_for(shared_network, timeout=30,
-                                     what='the shared network')
-    assert shared.name == engine_support.TEST_NETWORK
-    owner = shared.attrs['Labels'][rspec.LABEL_ENGINE]
-    found = leaks.leftovers(client, {owner})
-    assert [name for kind, name, _, _ in found if kind == 'network'] == []

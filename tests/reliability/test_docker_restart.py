@@ -124,8 +124,9 @@ def mismatches(url, client, instance, uuids):
         if sandbox is None or not sandbox['State']['Running']:
             problems.append('%s: sandbox not running' % key)
             continue
-        ip = (sandbox['NetworkSettings']['Networks'].get('hc-test') or
-              {}).get('IPAddress')
+        # On its project's network only.
+        attached = list(sandbox['NetworkSettings']['Networks'].values())
+        ip = attached[0].get('IPAddress') if len(attached) == 1 else None
         recorded = [a['addr'] for nets in body['addresses'].values()
                     for a in nets]
         if recorded != [ip]:

@@ -2,11 +2,12 @@
 
 Every test engine gets its own state directory and instance name, so it never
 touches another engine's capsules (the all-in-one's, or a parallel test
-run's). They share one Docker network, ``hc-test``: every bridge network
-takes a /16 from Docker's small default pool, so it is kept by design, the
-one Docker object test engines leave behind. Every instance name is
+run's), nor their networks: each engine makes one network per project, named
+after its instance, with a /24 of ``[isolation] subnet_pool`` (the default
+pool, which the engines of one Docker host share; each takes free blocks).
+Every instance name is
 registered with :mod:`tests.support.leaks`, whose check at the end of the
-session fails the run if anything else of these engines is still in Docker.
+session fails the run if anything of these engines is still in Docker.
 """
 
 import contextlib
@@ -26,7 +27,6 @@ from heat_capsule.engine import service
 from tests.support import leaks
 
 BUSYBOX = 'busybox:latest'
-TEST_NETWORK = leaks.SHARED_NETWORKS[0]
 
 
 def free_port():
@@ -55,11 +55,10 @@ def config_text(state_dir, port, instance, extra='', resync_interval=5):
         '[DEFAULT]\nstate_dir = %(state)s\ndebug = false\n'
         'log_file = %(state)s/engine.log\n'
         '[api]\nport = %(port)d\n'
-        '[runtime]\nnetwork_name = %(network)s\n'
+        '[runtime]\n'
         'instance_name = %(instance)s\nresync_interval = %(resync)d\n'
         '%(extra)s\n'
         % {'state': state_dir, 'port': port, 'instance': instance,
-           'network': TEST_NETWORK,
            'extra': extra, 'resync': resync_interval})
 
 
@@ -94,6 +93,11 @@ class InProcessEngine:
     def stop(self):
         if self.reconciler is not None:
             self.reconciler.stop()
+            # A sync still running could make a sandbox (and its project
+            # network) after the clean-up: let the workers finish first.
+            for thread in self.reconciler._threads:
+                if thread.name.startswith('capsule-sync-'):
+                    thread.join(60)
             remove_everything(self.reconciler.driver)
 
 
@@ -103,6 +107,7 @@ def remove_everything(driver):
         driver.remove_capsule(capsule_uuid)
     for volume_uuid in driver.list_volumes():
         driver.remove_volume(volume_uuid)
+    driver.collect_networks(lambda project_id: False)
 
 
 class EngineProcess:

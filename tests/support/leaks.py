@@ -14,10 +14,10 @@ them is listed, removed, and named in the report, and the run fails.
 
 Left alone on purpose:
 
-* the shared network ``hc-test`` (:data:`SHARED_NETWORKS`): every test
-  engine attaches to it and none removes it, since each bridge network
-  takes a /16 from Docker's small default pool; it carries the label of
-  whichever test engine made it first;
+* the network ``hc-test`` (:data:`SHARED_NETWORKS`), which test engines
+  of earlier versions shared; today's test engines make per-project
+  networks (issue 26), which their engine removes with the project's last
+  capsule, so one left behind is a leak like any other object;
 * everything of instances not registered in this process: the
   all-in-one's (``allinone``, tools/allinone.sh), devstack's, and the test
   engines of another test run sharing the same Docker at the same time;
@@ -28,7 +28,7 @@ import docker
 
 from heat_capsule.engine.runtime import spec as rspec
 
-# Networks every test engine shares and none removes (see above).
+# The test network of earlier versions (see above).
 SHARED_NETWORKS = ('hc-test',)
 
 _INSTANCES = set()

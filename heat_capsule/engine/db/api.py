@@ -219,6 +219,14 @@ class Database:
         with self._reader() as session:
             return list(session.scalars(sa.select(models.Capsule.uuid)))
 
+    def project_has_capsules(self, project_id):
+        """Whether `project_id` has any capsule row (any status)."""
+        with self._reader() as session:
+            return session.scalar(
+                sa.select(models.Capsule.id)
+                .where(models.Capsule.project_id == project_id)
+                .limit(1)) is not None
+
     def update_capsule(self, uuid, containers=None, if_desired=None,
                        **values):
         """Update a capsule's columns and, optionally, its containers'.

@@ -2,7 +2,8 @@
 
 What a capsule is on Docker
     * The **sandbox**, ``hc-<capsule uuid>``: a container of the sandbox image
-      (a program that only waits) attached to the engine's bridge network.
+      (a program that only waits) attached to its project's bridge network
+      (:mod:`networks`).
       It owns the capsule's network namespace (so the capsule address is its
       address, and every port of the capsule is exposed, and published on
       ``publish_host``, on it) and a shareable IPC namespace.  Restart policy
@@ -26,7 +27,8 @@ What the driver refuses to do
     It builds each container's HostConfig from the spec's few fields and
     nothing else: no privileged mode, no added capabilities, no devices, no
     host bind mounts, no host network, PID or IPC namespace.  The spec has no
-    field for any of these, and there is no pass-through.
+    field for any of these, and there is no pass-through.  Capabilities and
+    no-new-privileges come from :mod:`security` alone (least privilege).
 
 Volume size
     A VolumeSpec ``size`` (GiB) is **recorded, not enforced**: it is stored as
@@ -53,7 +55,6 @@ import datetime
 import ipaddress
 import re
 import threading
-import uuid
 
 import docker
 from docker import errors as docker_errors
@@ -63,6 +64,8 @@ import requests
 import urllib3
 
 from heat_capsule.engine.runtime import images
+from heat_capsule.engine.runtime import networks
+from heat_capsule.engine.runtime import security
 from heat_capsule.engine.runtime import spec
 
 LOG = logging.getLogger(__name__)
@@ -96,7 +99,6 @@ _EXIT_CODE_IN_STATUS = re.compile(r'^(?:Exited|Restarting) \((-?\d+)\)')
 # The health part of ``docker ps``'s STATUS: "Up 3 seconds (healthy)".
 _HEALTH_IN_STATUS = re.compile(r'\((healthy|unhealthy|health: starting)\)')
 _HEALTH_OUTPUT_LIMIT = 2000     # characters of a failed probe's output kept
-_SUBNET_NAMESPACE = uuid.UUID('3a4afcee-8129-49c2-b0fa-6bdd586c833f')
 _NAME_UNSAFE = re.compile(r'[^a-zA-Z0-9_.-]')
 
 
@@ -111,11 +113,6 @@ def container_name(capsule_uuid, name):
 
 def volume_name(volume_uuid):
     return 'hc-vol-%s' % volume_uuid
-
-
-def make_subnet_id(network_id, cidr):
-    """A stable id for one subnet of a Docker network."""
-    return str(uuid.uuid5(_SUBNET_NAMESPACE, '%s/%s' % (network_id, cidr)))
 
 
 def _reason(error, limit=400):
@@ -298,7 +295,8 @@ class DockerDriver:
 
     :param docker_url: Docker engine API URL (``unix://...``, ``tcp://...``).
     :param sandbox_image: image of the sandbox containers.
-    :param network_name: the engine's bridge network.
+    :param network_name: the bridge network all capsules shared before
+        project networks (adopted; see :mod:`networks`).
     :param publish_host: host address the capsule ports are published on
         (ephemeral host ports); '' or None publishes nothing.
     :param default_sandbox_image: the image the engine builds itself when it
@@ -306,6 +304,10 @@ class DockerDriver:
     :param timeout: seconds one Docker API request may take.
     :param instance: this engine's name on the Docker host (a label on
         everything it makes, and a filter on everything it looks at).
+    :param subnet_pool: CIDR the project networks' subnets come from;
+        `subnet_prefix`: their prefix length.
+    :param security_profile: a :class:`security.Profile` (default: its
+        defaults).
 
     The docker client is created on first use, so building a driver never
     fails when Docker is down.
@@ -314,7 +316,10 @@ class DockerDriver:
     def __init__(self, docker_url, sandbox_image, network_name,
                  publish_host='127.0.0.1',
                  default_sandbox_image=images.DEFAULT_SANDBOX_IMAGE,
-                 timeout=DEFAULT_TIMEOUT, instance='heat-capsule'):
+                 timeout=DEFAULT_TIMEOUT, instance='heat-capsule',
+                 subnet_pool=networks.DEFAULT_SUBNET_POOL,
+                 subnet_prefix=networks.DEFAULT_SUBNET_PREFIX,
+                 security_profile=None):
         self.docker_url = docker_url
         self.instance = instance
         self._owner = '%s=%s' % (spec.LABEL_ENGINE, instance)
@@ -326,7 +331,10 @@ class DockerDriver:
         self._client = None
         self._client_lock = threading.Lock()
         self._sandbox_image_lock = threading.Lock()
-        self._network_lock = threading.Lock()
+        self.networks = networks.ProjectNetworks(
+            lambda: self._api, instance, subnet_pool, subnet_prefix,
+            shared_name=network_name)
+        self.security = security_profile or security.Profile()
 
     # -- plumbing ------------------------------------------------------------
 
@@ -399,56 +407,27 @@ class DockerDriver:
         with self._errors('describe the Docker host'):
             return int(self._api.info()['NCPU'])
 
-    def ensure_network(self):
-        """Create the engine's bridge network when missing.
+    def ensure_network(self, project_id):
+        """The network of `project_id`, created when missing.
 
-        :returns: (network_id, subnet_id), subnet_id derived from the
-            network id and its IPv4 subnet (see :func:`make_subnet_id`).
+        :returns: networks.ProjectNetwork (id, name, subnet, subnet_id).
+        :raises networks.SubnetPoolExhausted: no subnet is left for it.
         """
-        with self._errors('set up network %s' % self.network_name), \
-                self._network_lock:
-            info = self._inspect_network()
-            if info is None:
-                self._create_network()
-                info = self._inspect_network()
-            if info is None:
-                raise spec.CapsuleRuntimeError(
-                    'network %s disappeared right after its creation'
-                    % self.network_name)
-            if spec.LABEL_NETWORK not in (info.get('Labels') or {}):
-                LOG.warning('Network %s was not created by heat-capsule; '
-                            'using it anyway', self.network_name)
-            return info['Id'], make_subnet_id(info['Id'], _ipv4_subnet(info))
+        with self._errors('set up the network of project %s' % project_id):
+            return self.networks.ensure(project_id)
 
-    def _inspect_network(self):
-        """The engine network, or None.
-
-        Docker does not make network names unique (two concurrent creates
-        can both succeed, and then every lookup by name is "ambiguous"), so
-        the network is found by listing: the oldest one with the exact name
-        wins and any younger duplicate without endpoints is removed.
+    def release_network(self, project_id, in_use):
+        """Remove the project's network unless `in_use()` (see
+        networks.ProjectNetworks.release); returns whether it was removed.
         """
-        found = [n for n in self._api.networks(names=[self.network_name])
-                 if n.get('Name') == self.network_name]
-        if not found:
-            return None
-        found.sort(key=lambda n: (n.get('Created') or '', n['Id']))
-        for duplicate in found[1:]:
-            with contextlib.suppress(docker_errors.APIError):
-                self._api.remove_network(duplicate['Id'])
-                LOG.info('Removed duplicate network %s (%s)',
-                         self.network_name, duplicate['Id'])
-        return self._api.inspect_network(found[0]['Id'])
+        with self._errors('remove the network of project %s' % project_id):
+            return self.networks.release(project_id, in_use)
 
-    def _create_network(self):
-        try:
-            self._api.create_network(
-                self.network_name, driver='bridge', check_duplicate=True,
-                labels=self._labels(**{spec.LABEL_NETWORK: 'true'}))
-            LOG.info('Created network %s', self.network_name)
-        except docker_errors.APIError as e:
-            if not _is_conflict(e):   # another thread was faster
-                raise
+    def collect_networks(self, in_use):
+        """Remove unused project networks and the emptied shared one (see
+        networks.ProjectNetworks.collect); returns their names."""
+        with self._errors('collect unused networks'):
+            return self.networks.collect(in_use)
 
     # -- images ---------------------------------------------------------------
 
@@ -564,20 +543,28 @@ class DockerDriver:
         """Create the sandbox of `capsule` when missing, start it if needed.
 
         The sandbox image is made present first (built when it is the
-        engine's default image, pulled otherwise); the network is created
-        again if it was removed behind the engine's back.
+        engine's default image, pulled otherwise).  Before it is created or
+        started, its project's network is made when missing (also when it
+        was removed behind the engine's back) and a sandbox on another
+        network (the shared one of earlier versions) is moved onto it.
 
         :returns: the sandbox's ContainerState.
+        :raises networks.SubnetPoolExhausted: the project has no network
+            and no subnet is left for one.
         """
         name = sandbox_name(capsule.uuid)
-        with self._errors('set up sandbox %s' % name):
+        with self._errors('set up sandbox %s' % name), \
+                self.networks.using(capsule.project_id):
             info = self._inspect_container(name)
-            if info is None:
-                info = self._create_sandbox(capsule, name)
-            status = info['State'].get('Status')
+            status = None if info is None else info['State'].get('Status')
             if status == 'paused':
                 self._api.unpause(info['Id'])
-            elif status in ('created', 'exited', 'dead'):
+            elif status in (None, 'created', 'exited', 'dead'):
+                network = self.networks.ensure(capsule.project_id)
+                if info is None:
+                    info = self._create_sandbox(capsule, name, network)
+                else:
+                    self._move_to(info, network)
                 self._api.start(info['Id'])
                 LOG.debug('Started sandbox %s', name)
             else:   # running; restarting is Docker's own business
@@ -585,7 +572,24 @@ class DockerDriver:
             return _state_from_inspect(self._api.inspect_container(
                 info['Id']))
 
-    def _create_sandbox(self, capsule, name):
+    def _move_to(self, info, network):
+        """Attach a stopped sandbox to `network` only (an upgrade from the
+        shared network, or a network made again under another id)."""
+        attached = (info.get('NetworkSettings') or {}).get('Networks') or {}
+        if list(attached) == [network.name]:
+            return
+        if network.name not in attached:
+            self._api.connect_container_to_network(info['Id'], network.id)
+        for other in attached:
+            if other != network.name:
+                self._api.disconnect_container_from_network(
+                    info['Id'], other, force=True)
+        if attached and network.name not in attached:
+            LOG.info('Moved sandbox %s from network %s to %s',
+                     info.get('Name', info['Id']).lstrip('/'),
+                     ', '.join(sorted(attached)), network.name)
+
+    def _create_sandbox(self, capsule, name, network):
         """Create the sandbox container; return its (possibly fresh) info."""
         self._ensure_sandbox_image()
         ports = _capsule_ports(capsule)
@@ -595,12 +599,13 @@ class DockerDriver:
                         for port in ports}
         api = self._api
         host_config = api.create_host_config(
-            network_mode=self.network_name,
+            network_mode=network.name,
             ipc_mode='shareable',
             restart_policy={'Name': 'unless-stopped'},
-            port_bindings=bindings)
+            port_bindings=bindings,
+            **self.security.host_config(spec.ROLE_SANDBOX))
         networking_config = api.create_networking_config(
-            {self.network_name: api.create_endpoint_config()})
+            {network.name: api.create_endpoint_config()})
         labels = self._labels(**{spec.LABEL_CAPSULE: capsule.uuid,
                                  spec.LABEL_ROLE: spec.ROLE_SANDBOX})
 
@@ -613,16 +618,10 @@ class DockerDriver:
                 networking_config=networking_config)
 
         try:
-            try:
-                created = create()
-            except docker_errors.NotFound as e:
-                if 'network' not in _reason(e):
-                    raise
-                self.ensure_network()      # removed behind the engine's back
-                created = create()
+            created = create()
         except docker_errors.APIError as e:
             return self._created_meanwhile(name, e)
-        LOG.info('Created sandbox %s', name)
+        LOG.info('Created sandbox %s on network %s', name, network.name)
         return _fresh(created['Id'])
 
     def _created_meanwhile(self, name, error):
@@ -735,7 +734,8 @@ class DockerDriver:
             else None,
             mem_limit=container.memory * 1024 * 1024 if container.memory
             else None,
-            mounts=mounts or None)
+            mounts=mounts or None,
+            **self.security.host_config(container.role))
         labels = self._labels(**{spec.LABEL_CAPSULE: capsule.uuid,
                                  spec.LABEL_ROLE: container.role,
                                  spec.LABEL_CONTAINER: container.uuid})
@@ -806,28 +806,30 @@ class DockerDriver:
                 result[_state_key(state)] = state
             return result
 
-    def addresses(self, capsule_uuid, network_id, subnet_id):
-        """The sandbox's addresses on the engine network, as spec.Address.
+    def addresses(self, capsule_uuid):
+        """The sandbox's addresses, as spec.Address, on each of its networks
+        (its project's; or the shared one of earlier versions).
 
-        IPv4 uses `subnet_id` (from :meth:`ensure_network`); an IPv6
-        address gets the id derived from its own subnet.  Empty when the
-        sandbox is missing or not running.
+        Zun's form: the network id, and a subnet id derived from it and the
+        subnet of the address (:func:`networks.make_subnet_id`).  Empty when
+        the sandbox is missing or not running.
         """
         with self._errors('inspect the sandbox of capsule %s'
                           % capsule_uuid):
             info = self._inspect_container(sandbox_name(capsule_uuid))
         if info is None:
             return []
-        networks = (info.get('NetworkSettings') or {}).get('Networks') or {}
+        attached = (info.get('NetworkSettings') or {}).get('Networks') or {}
         result = []
-        for endpoint in networks.values():
-            if endpoint.get('NetworkID') != network_id:
-                continue
+        for _name, endpoint in sorted(attached.items()):
+            network_id = endpoint.get('NetworkID')
             endpoint_id = endpoint.get('EndpointID') or ''
             if endpoint.get('IPAddress'):
                 result.append(spec.Address(
                     addr=endpoint['IPAddress'], version=4,
-                    network_id=network_id, subnet_id=subnet_id,
+                    network_id=network_id,
+                    subnet_id=networks.make_subnet_id(
+                        network_id, networks.endpoint_subnet(endpoint)),
                     port=endpoint_id))
             if endpoint.get('GlobalIPv6Address'):
                 address = endpoint['GlobalIPv6Address']
@@ -836,7 +838,8 @@ class DockerDriver:
                 ).network
                 result.append(spec.Address(
                     addr=address, version=6, network_id=network_id,
-                    subnet_id=make_subnet_id(network_id, str(network)),
+                    subnet_id=networks.make_subnet_id(network_id,
+                                                      str(network)),
                     port=endpoint_id))
         return result
 
@@ -919,14 +922,6 @@ class DockerDriver:
                  for entry in entries}
         found.discard(None)
         return found
-
-    def remove_network(self):
-        """Remove the engine's network (tests and uninstall); idempotent."""
-        with self._errors('remove network %s' % self.network_name):
-            for network in self._api.networks(names=[self.network_name]):
-                if network.get('Name') == self.network_name:
-                    with contextlib.suppress(docker_errors.NotFound):
-                        self._api.remove_network(network['Id'])
 
     # -- events ---------------------------------------------------------------
 
@@ -1065,19 +1060,6 @@ def _with_detail(state, detail):
     if not detail:
         return state
     return dataclasses.replace(state, status_detail=detail)
-
-
-def _ipv4_subnet(network_info):
-    configs = ((network_info.get('IPAM') or {}).get('Config')) or []
-    subnets = [config.get('Subnet') for config in configs
-               if config.get('Subnet')]
-    for subnet in subnets:
-        if ipaddress.ip_network(subnet, strict=False).version == 4:
-            return subnet
-    if subnets:
-        return subnets[0]
-    raise spec.CapsuleRuntimeError(
-        'network %s has no IP subnet' % network_info.get('Name'))
 
 
 def _capsule_ports(capsule):

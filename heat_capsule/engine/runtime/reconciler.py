@@ -31,9 +31,15 @@ Restarts of the Docker daemon (or of a sandbox)
     difference whether Docker or the engine started it.  The event watcher
     reconnects on its own and queues every capsule; the sandbox's address
     usually changes with a daemon restart, so addresses are read again
-    after every (re)connection to Docker and after a container start, and
-    the engine network is looked up again for each create (it may have
-    been removed and made again meanwhile).
+    after every (re)connection to Docker and after a container start; the
+    driver looks the project network up again whenever it creates or
+    starts a sandbox (it may have been removed and made again meanwhile).
+
+Project networks (runtime.networks)
+    The driver makes a project's network with its first sandbox; the
+    reconciler removes it after the project's last capsule is deleted and,
+    on each resync, any network of a project without capsules (a crash
+    between the two) and the emptied shared network of earlier versions.
 """
 
 from concurrent import futures
@@ -136,7 +142,6 @@ class Reconciler:
         self.queue = workqueue.KeyedQueue()
         self._stop = threading.Event()
         self._threads = []
-        self._network = None
         # Capsules whose addresses were read since Docker last (re)connected
         # and since their last container start (a sandbox start may change
         # them).
@@ -200,6 +205,7 @@ class Reconciler:
         try:
             uuids |= self.driver.list_capsule_uuids()
             self._collect_orphan_volumes()
+            self._collect_networks()
         except rspec.DockerUnavailable as exc:
             LOG.warning('Docker is unavailable for the resync: %s', exc)
         for capsule_uuid in uuids:
@@ -234,8 +240,7 @@ class Reconciler:
             try:
                 stream = self.driver.events(actions=EVENT_ACTIONS)
                 # Docker may have restarted meanwhile: sandboxes got new
-                # addresses, the network may be gone.
-                self._network = None
+                # addresses.
                 self._addressed.clear()
                 if delay:
                     LOG.info('Docker is back; resyncing every capsule')
@@ -321,6 +326,9 @@ class Reconciler:
                 self.driver.remove_volume(volume.uuid)
         self.db.purge_capsule(capsule.uuid)
         LOG.info('Capsule %s deleted', capsule.uuid)
+        project_id = capsule.project_id
+        self.driver.release_network(
+            project_id, lambda: self.db.project_has_capsules(project_id))
 
     def _collect_orphan_volumes(self):
         """Remove labelled Docker volumes the database has no row for.
@@ -335,16 +343,15 @@ class Reconciler:
                 LOG.info('Removing orphan volume %s', volume_uuid)
                 self.driver.remove_volume(volume_uuid)
 
-    def _ensure_network(self, fresh=False):
-        """(network id, subnet id) of the engine network, made if missing.
-
-        Cached until the event stream reconnects; `fresh` asks Docker
-        again (each create does: the network may have been removed out of
-        band and made again with another id).
-        """
-        if fresh or self._network is None:
-            self._network = self.driver.ensure_network()
-        return self._network
+    def _collect_networks(self):
+        """Remove networks of projects without capsules (a crash between a
+        delete and its network's removal) and the emptied shared one."""
+        try:
+            self.driver.collect_networks(self.db.project_has_capsules)
+        except rspec.DockerUnavailable:
+            raise
+        except rspec.CapsuleRuntimeError as exc:
+            LOG.warning('Collecting unused networks failed: %s', exc)
 
     def _advance_create(self, capsule):
         """One step further towards a running capsule; never blocks.
@@ -358,8 +365,6 @@ class Reconciler:
             return
         spec = to_spec(capsule, self.db.volumes_of(capsule.uuid))
         try:
-            network_id, subnet_id = self._ensure_network(
-                fresh=capsule.status == 'Creating')
             if capsule.status == 'Creating':
                 # Once per create: with imagePullPolicy Always each call
                 # pulls. Later passes (after a crash, say) rely on
@@ -375,8 +380,7 @@ class Reconciler:
             self._fail(capsule, str(exc))
             return
         if capsule.status == 'Creating':
-            addresses = self.driver.addresses(capsule.uuid, network_id,
-                                              subnet_id)
+            addresses = self.driver.addresses(capsule.uuid)
             self._update(
                 capsule.uuid, status='Created', status_reason=None,
                 addresses=_addresses_view(addresses))
@@ -536,9 +540,7 @@ class Reconciler:
         # Marked first: a start event from now on makes the next sync read
         # them again.
         self._addressed.add(capsule.uuid)
-        network_id, subnet_id = self._ensure_network()
-        view = _addresses_view(self.driver.addresses(
-            capsule.uuid, network_id, subnet_id))
+        view = _addresses_view(self.driver.addresses(capsule.uuid))
         if view == (capsule.addresses or {}):
             return None
         LOG.info('Capsule %s: addresses changed in Docker: %s',

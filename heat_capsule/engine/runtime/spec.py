@@ -13,7 +13,8 @@ LABEL_ROLE = LABEL_PREFIX + 'role'                # sandbox | init | app
 LABEL_CONTAINER = LABEL_PREFIX + 'container'      # container uuid
 LABEL_VOLUME = LABEL_PREFIX + 'volume'            # volume uuid
 LABEL_AUTO_REMOVE = LABEL_PREFIX + 'auto-remove'  # 'true' | 'false'
-LABEL_NETWORK = LABEL_PREFIX + 'network'          # on the engine's network
+LABEL_NETWORK = LABEL_PREFIX + 'network'          # on the engine's networks
+LABEL_PROJECT = LABEL_PREFIX + 'project'          # on a project network
 
 ROLE_SANDBOX = 'sandbox'
 ROLE_INIT = 'init'
