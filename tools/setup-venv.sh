@@ -42,7 +42,8 @@ fi
 # The editable install only changes with the checkout's place or its
 # packaging metadata; skip it (about 7 s) when neither changed.
 installed="$venv/.heat-capsule-source"
-source_id="$repo $(sha256sum < "$repo/setup.cfg" | cut -c1-16)"
+source_id="$repo $(cat "$repo/setup.cfg" "$repo/pyproject.toml" | sha256sum \
+    | cut -c1-16)"
 if [ ! -f "$installed" ] || [ "$(cat "$installed")" != "$source_id" ] || \
         ! (cd / && "$venv/bin/python" -c 'import heat_capsule') 2>/dev/null
 then

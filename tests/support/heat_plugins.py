@@ -25,6 +25,8 @@ from oslo_service import backend
 backend.init_backend(backend.BackendType.THREADING)
 
 import os
+import types
+
 from oslo_config import cfg
 from heat.common import config  # noqa: F401  (registers plugin_dirs etc.)
 
@@ -53,17 +55,26 @@ def type_of(name):
 
 
 def module_file(module):
-    return os.path.realpath(getattr(module, '__file__', None) or '/')
+    return os.path.abspath(getattr(module, '__file__', None) or '/')
+
+
+def loaded_modules():
+    # Heat attaches a plugin module to its package instead of sys.modules.
+    found = [m for m in list(sys.modules.values()) if m is not None]
+    for module in list(found):
+        found.extend(v for v in vars(module).values()
+                     if isinstance(v, types.ModuleType))
+    return found
 
 
 constraint = env.get_constraint('zun.capsule')
 capsule = type_of('OS::Zun::Capsule')
-dirs = [os.path.realpath(d) + os.sep for d in cfg.CONF.plugin_dirs]
+dirs = [os.path.abspath(d) + os.sep for d in cfg.CONF.plugin_dirs]
 print(json.dumps({
     'capsule': capsule,
     'capsule_file': capsule and module_file(sys.modules[
         env.get_class('OS::Zun::Capsule').__module__]),
-    'plugin_files': sorted({module_file(m) for m in list(sys.modules.values())
+    'plugin_files': sorted({module_file(m) for m in loaded_modules()
                             if any(module_file(m).startswith(d)
                                    for d in dirs)}),
     'heat_own_type': type_of('OS::Heat::None'),
