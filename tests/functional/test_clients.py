@@ -35,6 +35,8 @@ def openstack(engine, *args):
                engine.url + '/v1', *args]
     result = subprocess.run(command, capture_output=True, text=True,
                             timeout=120)
+    if result.returncode == 0:      # the CLI is quiet when it succeeds
+        assert result.stderr == '', (args, result.stderr)
     return result
 
 
