@@ -288,3 +288,22 @@ def test_clean_removes_every_docker_object_of_the_instance(devstack):
         _docker('volume', 'rm', '-f', volume)
         _docker('network', 'rm', network)
         _docker('network', 'rm', other_network)
+
+
+def test_readme_local_conf_uses_the_settings_defaults():
+    # devstack/README.md's local.conf shows the plugin's knobs with their
+    # defaults; each must be a knob of settings with that very default.
+    with open(os.path.join(DEVSTACK_DIR, 'README.md')) as handle:
+        readme = handle.read()
+    with open(os.path.join(DEVSTACK_DIR, 'settings')) as handle:
+        settings = handle.read()
+    block = readme.split('```ini\n[[local|localrc]]\nADMIN_PASSWORD', 1)[1]
+    block = block.split('```', 1)[0]
+    assert 'enable_plugin heat-capsule' in block
+    assert block.index('enable_plugin heat ') < block.index(
+        'enable_plugin heat-capsule')
+    knobs = [line.split('=', 1) for line in block.splitlines()
+             if line.startswith('HEAT_CAPSULE_')]
+    assert len(knobs) >= 3
+    for name, value in knobs:
+        assert '%s=${%s:-%s}' % (name, name, value) in settings, name

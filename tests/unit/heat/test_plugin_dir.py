@@ -25,6 +25,7 @@ REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__),
                                          '..', '..', '..'))
 RESOURCES_DIR = os.path.join(REPO_ROOT, 'resources')
 
+
 def entry_points_installed():
     return any(ep.name == 'zun_capsule' for ep in
                importlib.metadata.entry_points(group='heat.clients'))
@@ -102,8 +103,9 @@ class PluginDirTest(testtools.TestCase):
     def test_installed_layout(self):
         # setup.cfg's data_files put resources/*.py into
         # <prefix>/lib/heat/heat_capsule/, with plugin_dirs =
-        # <prefix>/lib/heat (tests/packaging/test_wheel.py installs it). Heat only walks a
-        # sub-directory of a plugin dir if it has an __init__.py.
+        # <prefix>/lib/heat (tests/packaging/test_wheel.py installs it).
+        # Heat only walks a sub-directory of a plugin dir if it has an
+        # __init__.py.
         if not os.path.exists(os.path.join(RESOURCES_DIR, '__init__.py')):
             self.skipTest('resources/__init__.py is missing, so Heat would '
                           'not walk <prefix>/lib/heat/heat_capsule/')
