@@ -7,7 +7,8 @@ the plugin is exercised the way devstack calls it, ``source plugin.sh stack
 their calls and a real ini file for ``iniset``/``iniget``. That checks what
 the plugin decides (plugin_dirs merged, the link, which services it starts
 and restarts, when it registers the endpoint), not devstack. These tests do
-not need the all-in-one.
+not need the all-in-one; the clean test uses the real Docker, on objects it
+labels with a throwaway instance name.
 """
 
 import configparser
