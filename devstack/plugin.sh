@@ -10,9 +10,13 @@
 #                       Heat: resources/ linked into its plugin directory
 #                       under a unique name, plugin_dirs merged (never
 #                       overwritten)
-#   stack extra         local images, start hc-engine, restart heat-engine so
-#                       it loads OS::Zun::Capsule
-#   unstack / clean     stop hc-engine / remove what post-config made
+#   stack extra         local images, start hc-engine (heat-engine is not
+#                       restarted: Heat's own extra phase, which runs first,
+#                       starts it after post-config linked resources/, so it
+#                       loads OS::Zun::Capsule at its first start)
+#   unstack / clean     stop hc-engine / remove what post-config made and
+#                       every Docker object labelled with the engine's
+#                       instance (containers, volumes, its network)
 #
 # Devstack sources this file with its function library loaded (iniset,
 # iniget, run_process, ...) and with settings already read.
@@ -124,15 +128,6 @@ function start_heat_capsule {
     fi
 }
 
-function restart_heat_engine_for_heat_capsule {
-    # Heat discovers resource types only when heat-engine starts.
-    if is_service_enabled h-eng; then
-        stop_process h-eng
-        run_process h-eng \
-            "${HEAT_BIN_DIR:-$(get_python_exec_prefix)}/heat-engine --config-file=${HEAT_CONF:-/etc/heat/heat.conf}"
-    fi
-}
-
 function stop_heat_capsule {
     stop_process hc-engine
 }
@@ -140,14 +135,16 @@ function stop_heat_capsule {
 function cleanup_heat_capsule {
     rm -f "$HEAT_CAPSULE_HEAT_PLUGIN_DIR/$HEAT_CAPSULE_HEAT_PLUGIN_NAME"
     sudo rm -rf "$HEAT_CAPSULE_CONF_DIR" "$HEAT_CAPSULE_STATE_DIR"
-    # The engine's capsules (its instance name only), then its volumes.
+    # Everything the engine labelled with its instance name (and nothing
+    # of another engine's): capsule containers, then volumes, then its
+    # bridge network, which only empties once the containers are gone.
     if command -v docker >/dev/null 2>&1; then
-        sudo docker ps -aq \
-            --filter "label=io.heat-capsule.engine=$HEAT_CAPSULE_INSTANCE" \
-            | xargs -r sudo docker rm -f
-        sudo docker volume ls -q \
-            --filter "label=io.heat-capsule.engine=$HEAT_CAPSULE_INSTANCE" \
+        local owner="label=io.heat-capsule.engine=$HEAT_CAPSULE_INSTANCE"
+        sudo docker ps -aq --filter "$owner" | xargs -r sudo docker rm -f
+        sudo docker volume ls -q --filter "$owner" \
             | xargs -r sudo docker volume rm -f
+        sudo docker network ls -q --filter "$owner" \
+            | xargs -r sudo docker network rm
     fi
 }
 
@@ -175,8 +172,6 @@ elif [[ "$1" == "stack" && "$2" == "extra" ]]; then
         build_heat_capsule_images
         start_heat_capsule
     fi
-    echo_summary "Restarting heat-engine to load OS::Zun::Capsule"
-    restart_heat_engine_for_heat_capsule
 fi
 
 if [[ "$1" == "unstack" ]]; then

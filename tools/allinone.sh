@@ -5,12 +5,13 @@
 # and heat-capsule-engine in keystone auth mode, registered in the catalog as
 # service type "container". Then a demo stack from templates/ and its outputs.
 #
-#   sudo bash tools/allinone.sh           start what is not up, then the demo
-#   sudo bash tools/allinone.sh start     the same without the demo
-#   sudo bash tools/allinone.sh demo      only the demo (services must be up)
-#   sudo bash tools/allinone.sh status    pid, health and memory per service
-#   sudo bash tools/allinone.sh check     exit 0 if every service is up
-#   sudo bash tools/allinone.sh stop      end the processes this script started
+#   bash tools/allinone.sh           start what is not up, then the demo
+#   bash tools/allinone.sh start     the same without the demo
+#   bash tools/allinone.sh demo      only the demo (services must be up)
+#   bash tools/allinone.sh status    pid, health and memory per service
+#   bash tools/allinone.sh check     exit 0 if every service is up
+#   bash tools/allinone.sh stop      end the processes this script started
+#   (as root; a user with sudo: sudo bash tools/allinone.sh ...)
 #
 # Works on a fresh Debian 12 machine as root: tools/setup-host.sh installs
 # docker.io, busybox-static and postgresql and starts Docker,
@@ -667,12 +668,11 @@ EOF
 # --- the demo ---------------------------------------------------------------
 
 # The openstack CLI as the demo user. Each call costs about 2 s of start-up.
-# python-blazarclient (a Heat dependency) warns on every call that one of
-# its commands does not load; that line is dropped.
+# Its clients come from the upper-constraints (tools/setup-venv.sh), a set
+# released together, so a call that succeeds prints nothing on stderr.
 osc() {
     OS_CLIENT_CONFIG_FILE=$STATE/clouds.yaml OS_CLOUD=heat-capsule \
-        "$venv/bin/openstack" "$@" \
-        2> >(grep -v "^Could not load 'reservation_" >&2)
+        "$venv/bin/openstack" "$@"
 }
 
 demo() {
@@ -747,7 +747,7 @@ summary() {
                  source $STATE/admin-openrc (user admin)
                  or OS_CLIENT_CONFIG_FILE=$STATE/clouds.yaml OS_CLOUD=heat-capsule
     logs:        $STATE/log/
-    stop:        sudo bash tools/allinone.sh stop
+    stop:        bash tools/allinone.sh stop
 EOF
 }
 
@@ -801,7 +801,7 @@ main() {
             require_root demo
             venv=${HEAT_CAPSULE_VENV:-/opt/heat-capsule/venv}
             if ! { engine_ok && heat_ok && keystone_ok; }; then
-                die "the services are not up: sudo bash tools/allinone.sh start"
+                die "the services are not up: bash tools/allinone.sh start"
             fi
             demo ;;
         status)

@@ -303,7 +303,9 @@ class HeatCapsuleTest(testtools.TestCase):
         """Run ``openstack ARGS`` as the user of ``cloud``.
 
         With ``parse_json`` "-f json" is added and the output parsed.
-        Returns (exit code, parsed output or text, stderr).
+        Returns (exit code, parsed output or text, stderr). A call that
+        succeeds must print nothing on stderr (no plugin load errors,
+        warnings or deprecation notes: the CLI a user sees is quiet).
         """
         env = {k: v for k, v in os.environ.items()
                if not k.startswith('OS_')}
@@ -318,6 +320,10 @@ class HeatCapsuleTest(testtools.TestCase):
             self.fail('%s exited with %d: %s' % (' '.join(args),
                                                  proc.returncode,
                                                  proc.stderr[-2000:]))
+        if proc.returncode == 0:
+            self.assertEqual('', proc.stderr,
+                             'openstack %s succeeded but printed on stderr'
+                             % ' '.join(args))
         output = proc.stdout
         if parse_json and proc.returncode == 0:
             output = _last_json_document(output)

@@ -7,19 +7,23 @@ the plugin is exercised the way devstack calls it, ``source plugin.sh stack
 their calls and a real ini file for ``iniset``/``iniget``. That checks what
 the plugin decides (plugin_dirs merged, the link, which services it starts
 and restarts, when it registers the endpoint), not devstack. These tests do
-not need the all-in-one.
+not need the all-in-one; the clean test uses the real Docker, on objects it
+labels with a throwaway instance name.
 """
 
 import configparser
+import contextlib
 import glob
 import os
 import shutil
 import subprocess
 import tempfile
+import uuid
 
 import pytest
 
 from tests.e2e import base
+from tests.support import engine as engine_support
 
 DEVSTACK_DIR = os.path.join(base.REPO_ROOT, 'devstack')
 SCRIPTS = sorted(glob.glob(os.path.join(DEVSTACK_DIR, '*'))
@@ -74,8 +78,9 @@ run_process() { record "run_process $1|$2|$3|$4"; }
 stop_process() { record "stop_process $*"; }
 wait_for_service() { record "wait_for_service $*"; }
 sudo() { record "sudo $*"; case $1 in
-    install) mkdir -p "${@: -1}" ;; rm) "$@" ;; esac; }
-docker() { :; }
+    install) mkdir -p "${@: -1}" ;; rm|docker) "$@" ;; esac; }
+# The real Docker only where a test asks for it (HC_REAL_DOCKER=1).
+[[ -n ${HC_REAL_DOCKER:-} ]] || docker() { :; }
 '''
 
 
@@ -108,6 +113,14 @@ class Devstack:
             config.write(handle)
         self.calls = os.path.join(self.root, 'calls')
         open(self.calls, 'w').close()
+        # sudo as a program too, for `... | xargs -r sudo docker ...`.
+        bin_dir = os.path.join(self.root, 'bin')
+        os.makedirs(bin_dir)
+        with open(os.path.join(bin_dir, 'sudo'), 'w') as handle:
+            handle.write('#!/bin/bash\nprintf "%s\\n" "sudo $*" >> "$CALLS"\n'
+                         '[[ $1 == docker && -z ${HC_REAL_DOCKER:-} ]] && '
+                         'exit 0\nexec "$@"\n')
+        os.chmod(os.path.join(bin_dir, 'sudo'), 0o755)
         self.env = dict(
             os.environ, CALLS=self.calls, DEST=self.root,
             DATA_DIR=os.path.join(self.root, 'data'), STACK_USER='stack',
@@ -115,6 +128,7 @@ class Devstack:
             SERVICE_LISTEN_ADDRESS='0.0.0.0', REGION_NAME='RegionOne',
             ENABLE_DEBUG_LOG_LEVEL='True', SERVICE_TIMEOUT='60',
             HEAT_CONF=self.heat_conf, ENABLED_SERVICES=services,
+            PATH=bin_dir + os.pathsep + os.environ['PATH'],
             HEAT_CAPSULE_DIR=base.REPO_ROOT,
             HEAT_CAPSULE_CONF_DIR=os.path.join(self.root, 'etc'),
             HEAT_CAPSULE_STATE_DIR=os.path.join(self.root, 'state'))
@@ -179,10 +193,10 @@ def test_stack_phases_without_zun(devstack):
     assert engine == [
         'run_process hc-engine|/opt/stack/venv/bin/heat-capsule-engine '
         '--config-file %s/etc/heat-capsule-engine.conf||root' % host.root]
-    # heat-engine restarted after the engine started, to load the type.
-    assert calls.index('stop_process h-eng') > calls.index(engine[0])
-    assert calls[-1].startswith('run_process h-eng|/opt/stack/venv/bin/'
-                                'heat-engine --config-file=')
+    # heat-engine is left alone: Heat's own extra phase (which runs before
+    # this plugin's) starts it after post-config linked resources/.
+    assert not [c for c in calls if 'h-eng' in c]
+    assert calls[-1] == 'wait_for_service 60 http://10.0.0.5:9517/'
     config = configparser.RawConfigParser()
     config.read(os.path.join(host.root, 'etc',
                              'heat-capsule-engine.conf'))
@@ -229,3 +243,69 @@ def test_unstack_and_clean(devstack):
     link = os.path.join(host.root, 'data', 'heat', 'plugins',
                         'heat_capsule')
     assert not os.path.lexists(link)
+
+
+def _docker(*args):
+    return subprocess.run(['docker'] + list(args), capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_clean_removes_every_docker_object_of_the_instance(devstack):
+    # Real Docker objects labelled like the engine labels its own: a
+    # capsule container on the engine's network with a volume, and the
+    # network itself; an object of another instance must survive.
+    engine_support.ensure_test_images()
+    instance = 'dsclean%s' % uuid.uuid4().hex[:8]
+    other = instance + 'other'
+    owner = 'io.heat-capsule.engine=%s'
+    network, other_network = 'hc-%s' % instance, 'hc-%s' % other
+    volume = 'hc-vol-%s' % instance
+    try:
+        for name, who in ((network, instance), (other_network, other)):
+            assert _docker('network', 'create', '--label', owner % who,
+                           '--label', 'io.heat-capsule.network=true',
+                           name).returncode == 0
+        assert _docker('volume', 'create', '--label', owner % instance,
+                       volume).returncode == 0
+        created = _docker('create', '--label', owner % instance,
+                          '--network', network, '-v', volume + ':/data',
+                          engine_support.BUSYBOX, 'true')
+        assert created.returncode == 0, created.stderr
+        container = created.stdout.strip()
+
+        host = devstack()
+        host.env.update(HEAT_CAPSULE_INSTANCE=instance, HC_REAL_DOCKER='1')
+        result = host.run('clean')
+        assert result.returncode == 0, result.stderr[-3000:]
+        for kind, name in (('container', container), ('volume', volume),
+                           ('network', network)):
+            assert _docker(kind, 'inspect', name).returncode != 0, (
+                '%s %s survived clean' % (kind, name))
+        assert _docker('network', 'inspect', other_network).returncode == 0
+    finally:
+        with contextlib.suppress(Exception):
+            _docker('rm', '-f', *[c for c in _docker(
+                'ps', '-aq', '--filter', 'label=' + owner % instance
+            ).stdout.split()])
+        _docker('volume', 'rm', '-f', volume)
+        _docker('network', 'rm', network)
+        _docker('network', 'rm', other_network)
+
+
+def test_readme_local_conf_uses_the_settings_defaults():
+    # devstack/README.md's local.conf shows the plugin's knobs with their
+    # defaults; each must be a knob of settings with that very default.
+    with open(os.path.join(DEVSTACK_DIR, 'README.md')) as handle:
+        readme = handle.read()
+    with open(os.path.join(DEVSTACK_DIR, 'settings')) as handle:
+        settings = handle.read()
+    block = readme.split('```ini\n[[local|localrc]]\nADMIN_PASSWORD', 1)[1]
+    block = block.split('```', 1)[0]
+    assert 'enable_plugin heat-capsule' in block
+    assert block.index('enable_plugin heat ') < block.index(
+        'enable_plugin heat-capsule')
+    knobs = [line.split('=', 1) for line in block.splitlines()
+             if line.startswith('HEAT_CAPSULE_')]
+    assert len(knobs) >= 3
+    for name, value in knobs:
+        assert '%s=${%s:-%s}' % (name, name, value) in settings, name

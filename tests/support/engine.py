@@ -114,7 +114,9 @@ class EngineProcess:
     """``heat-capsule-engine`` started as a real process on 127.0.0.1."""
 
     def __init__(self, extra_conf='', state_dir=None, instance=None,
-                 port=None, resync_interval=5):
+                 port=None, resync_interval=5, bin_dir=None):
+        # bin_dir: where heat-capsule-engine is (default: this venv's).
+        self.bin_dir = bin_dir or os.path.dirname(sys.executable)
         self.state_dir = state_dir or tempfile.mkdtemp(prefix='hc-engine-')
         self.instance = leaks.register(instance or new_instance())
         self.port = port or free_port()
@@ -127,8 +129,7 @@ class EngineProcess:
     def start(self, timeout=30):
         log = open(os.path.join(self.state_dir, 'stdout.log'), 'ab')
         self.proc = subprocess.Popen(
-            [os.path.join(os.path.dirname(sys.executable),
-                          'heat-capsule-engine'),
+            [os.path.join(self.bin_dir, 'heat-capsule-engine'),
              '--config-file', self.config_file],
             stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout

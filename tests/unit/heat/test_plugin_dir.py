@@ -12,65 +12,18 @@ exactly as setup.cfg does, which is what ``pip install`` would do.
 
 import configparser
 import importlib.metadata
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
 import testtools
 
+from tests.support import heat_plugins
+
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__),
                                          '..', '..', '..'))
 RESOURCES_DIR = os.path.join(REPO_ROOT, 'resources')
-
-# Runs in the child interpreter: argv[1] is a JSON list of plugin dirs,
-# argv[2] a JSON list of modules to make unimportable.
-DRIVER = r'''
-import json
-import sys
-
-for name in json.loads(sys.argv[2]):
-    sys.modules[name] = None        # "import name" now raises ImportError
-
-from oslo_service import backend
-backend.init_backend(backend.BackendType.THREADING)
-
-import os
-from oslo_config import cfg
-from heat.common import config  # noqa: F401  (registers plugin_dirs etc.)
-
-cfg.CONF([], project='heat', default_config_files=[])
-cfg.CONF.set_override('plugin_dirs', json.loads(sys.argv[1]))
-cfg.CONF.set_override('environment_dir',
-                      os.path.join(sys.prefix, 'etc', 'heat',
-                                   'environment.d'))
-
-from heat.engine import clients
-from heat.engine import resources
-
-resources.initialise()                  # what heat-engine does at start-up
-env = resources.global_env()
-
-
-def type_of(name):
-    try:
-        cls = env.get_class(name)
-    except Exception:
-        return None
-    return '%s.%s' % (cls.__module__, cls.__name__)
-
-
-constraint = env.get_constraint('zun.capsule')
-print(json.dumps({
-    'capsule': type_of('OS::Zun::Capsule'),
-    'heat_own_type': type_of('OS::Heat::None'),
-    'client_plugin': bool(clients.has_client('zun_capsule')),
-    'constraint': constraint and '%s.%s' % (constraint.__module__,
-                                            constraint.__name__),
-}))
-'''
 
 
 def entry_points_installed():
@@ -104,19 +57,8 @@ class PluginDirTest(testtools.TestCase):
         return site
 
     def load(self, plugin_dirs, pythonpath, block=()):
-        driver = os.path.join(self.tmp, 'driver.py')
-        with open(driver, 'w') as f:
-            f.write(DRIVER)
-        env = dict(os.environ)
-        env['PYTHONPATH'] = os.pathsep.join(p for p in pythonpath if p)
-        proc = subprocess.run(
-            [sys.executable, driver, json.dumps(plugin_dirs),
-             json.dumps(list(block))],
-            cwd=self.tmp, env=env, capture_output=True, text=True,
-            timeout=120)
-        self.assertEqual(0, proc.returncode,
-                         'Heat plugin loading failed:\n' + proc.stderr)
-        return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
+        return heat_plugins.load(sys.executable, self.tmp, plugin_dirs,
+                                 pythonpath, block)
 
     def test_capsule_is_registered_from_plugin_dirs(self):
         result, _err = self.load([RESOURCES_DIR],
@@ -159,10 +101,12 @@ class PluginDirTest(testtools.TestCase):
         self.assertIn('"zun_capsule" is not registered', err)
 
     def test_installed_layout(self):
-        # setup.cfg: data_files = lib/heat/heat_capsule = resources/*.py
-        # with plugin_dirs = <prefix>/lib/heat. Heat only walks a
-        # sub-directory of a plugin dir if it has an __init__.py: its
-        # absence is the regression this test guards, so it fails here.
+        # setup.cfg's data_files put resources/*.py into
+        # <prefix>/lib/heat/heat_capsule/, with plugin_dirs =
+        # <prefix>/lib/heat (tests/packaging/test_wheel.py installs it).
+        # Heat only walks a sub-directory of a plugin dir if it has an
+        # __init__.py: its absence is the regression this test guards, so
+        # it fails here.
         self.assertTrue(
             os.path.exists(os.path.join(RESOURCES_DIR, '__init__.py')),
             'resources/__init__.py is missing, so Heat would not walk '
