@@ -32,8 +32,11 @@ from hypothesis import strategies as st
 import pytest
 import webob
 
+from heat_capsule.engine import quota
 from heat_capsule.engine.schemas import capsule as capsule_schema
+from heat_capsule.engine.schemas import quota as quota_schema
 from tests import reliability
+from tests.support import engine as engine_support
 from tests.support import wsgi as wsgi_support
 
 STATS = collections.Counter()
@@ -52,8 +55,11 @@ def fuzz(examples):
 @pytest.fixture(scope='module')
 def app(tmp_path_factory):
     # Thousands of capsules get created; small pages keep lists cheap.
-    wsgi_app = wsgi_support.detached_app(tmp_path_factory.mktemp('fuzz'),
-                                         max_limit=25)
+    # No quota: creates keep reaching the database (test_fuzz_quotas
+    # fuzzes the quota API itself).
+    wsgi_app = wsgi_support.detached_app(
+        tmp_path_factory.mktemp('fuzz'),
+        overrides=engine_support.NO_QUOTA_OVERRIDES, max_limit=25)
     # One access-log line per request would be most of the run time.
     logger = logging.getLogger('heat_capsule')
     level = logger.level
@@ -439,6 +445,44 @@ def test_fuzz_container_logs(app, log_targets, ident, query, version, roles,
     if query:
         path += '?' + query
     send(app, 'GET', path, _headers(version, roles, project))
+
+
+QUOTA_BODIES = (from_schema(quota_schema.UPDATE).map(_encode)
+                | st.dictionaries(st.sampled_from(['containers', 'memory',
+                                                   'cpu', 'disk', 'x']),
+                                  SCALARS, max_size=4).map(_encode)
+                | RAW_BODIES)
+QUOTA_TARGETS = IDENTS | st.sampled_from(['p1', 'p2', 'admin-project',
+                                          'default'])
+
+
+@fuzz(1200)
+@given(method=st.sampled_from(['GET', 'PUT', 'DELETE', 'GET', 'PUT',
+                               'POST', 'PATCH', 'HEAD']),
+       kind=st.sampled_from(['/v1/quotas/%s', '/v1/quotas/%s/defaults',
+                             '/v1/quota_classes/%s', '/quotas/%s',
+                             '/v1/quotas/%s/x']),
+       target=QUOTA_TARGETS, query=st.none() | QUERIES
+       | st.sampled_from(['usages=True', 'usages=1', 'usages=x']),
+       body=st.none() | QUOTA_BODIES, content_type=CONTENT_TYPES,
+       version=VERSIONS, roles=ROLES, project=PROJECTS)
+def test_fuzz_quotas(app, method, kind, target, query, body, content_type,
+                     version, roles, project):
+    """The quota API with random targets, bodies, roles and projects;
+    an admin PUT that passes leaves every limit readable and in range."""
+    path = kind % urllib.parse.quote(target, safe='')
+    if query:
+        path += '?' + query
+    headers = _headers(version, roles, project)
+    resp = send(app, method, path, headers, body,
+                content_type if body is not None else None)
+    if method == 'PUT' and resp.status_int == 200:
+        assert set(resp.json) == set(quota.RESOURCES), resp.json
+        assert all(-1 <= v <= quota_schema.MAX_LIMIT
+                   for v in resp.json.values()), resp.json
+        # Put no limit back, so the other fuzz tests' creates still pass.
+        send(app, 'PUT', path, headers,
+             _encode({r: -1 for r in quota.RESOURCES}), 'application/json')
 
 
 @fuzz(2400)
