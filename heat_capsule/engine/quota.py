@@ -263,4 +263,3 @@ def admission(conf, project_id, request):
             capacity.check(used_cpu, used_memory, request[CPU],
                            request[MEMORY])
     return check
-

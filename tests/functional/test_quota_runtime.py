@@ -110,8 +110,8 @@ def _twenty_at_once(engine, docker_client):
     assert len(apps) == 5
 
 
-def test_twenty_concurrent_creates_against_five_on_sqlite(started,
-                                                         docker_client):
+def test_twenty_concurrent_creates_against_five_on_sqlite(
+        started, docker_client):
     _twenty_at_once(started(), docker_client)
 
 
@@ -131,7 +131,7 @@ def test_twenty_concurrent_creates_against_five_on_postgresql(
         server.stop()
 
 
-# --- capacity -----------------------------------------------------------------
+# --- capacity --------------------------------------------------------------
 
 def test_a_capsule_that_does_not_fit_the_host_is_refused_at_once(
         started, docker_client, docker_info):
@@ -187,7 +187,7 @@ def test_a_capsule_that_does_not_fit_the_host_is_refused_at_once(
         docker_client, engine.instance)} == {fits}
 
 
-# --- default requests -----------------------------------------------------------
+# --- default requests ------------------------------------------------------
 
 def test_containers_without_requests_get_the_default_limits(
         started, docker_client):

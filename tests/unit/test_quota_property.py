@@ -129,6 +129,14 @@ def _empty():
     return {r: 0 for r in quota.RESOURCES}
 
 
+def _take(usage, host, project, request):
+    """Add an accepted request to its project's usage and to the host's."""
+    for resource in quota.RESOURCES:
+        usage[project][resource] += request[resource]
+    host['cpu'] += request['cpu']
+    host['memory'] += request['memory']
+
+
 settings_ = settings(max_examples=60, deadline=None, derandomize=True,
                      database=None,
                      suppress_health_check=list(HealthCheck))
@@ -159,10 +167,7 @@ def test_sequential_creates_are_admitted_exactly_when_they_fit(
                 assert resp.status_int == 409, resp.body
             else:
                 assert resp.status_int == 202, resp.body
-                for resource in quota.RESOURCES:
-                    usage[name][resource] += request[resource]
-                host['cpu'] += request['cpu']
-                host['memory'] += request['memory']
+                _take(usage, host, name, request)
         for name, project in projects.items():
             reported = _reported(app, project)
             for resource in quota.RESOURCES:
@@ -193,11 +198,7 @@ def test_concurrent_creates_never_go_over(engine, limits, host_cpus,
         host = {'cpu': 0.0, 'memory': 0}
         for capsule, accepted in results:
             if accepted:
-                request = _request(capsule)
-                for resource in quota.RESOURCES:
-                    usage[capsule['project']][resource] += request[resource]
-                host['cpu'] += request['cpu']
-                host['memory'] += request['memory']
+                _take(usage, host, capsule['project'], _request(capsule))
         assert host['cpu'] <= host_cpus + 1e-9
         assert host['memory'] <= host_memory
         for name, project in projects.items():

@@ -91,8 +91,8 @@ class QuotaQueries:
     def project_quotas(self, project_id):
         """The project's own limits: {resource: limit}, only those set."""
         with self._reader() as session:
-            return limit_rows(session, models.Quota, models.Quota.project_id,
-                           project_id)
+            return limit_rows(session, models.Quota,
+                              models.Quota.project_id, project_id)
 
     def set_project_quotas(self, project_id, values):
         with self._writer() as session:
@@ -110,7 +110,7 @@ class QuotaQueries:
         """A quota class's limits: {resource: limit}, only those set."""
         with self._reader() as session:
             return limit_rows(session, models.QuotaClass,
-                           models.QuotaClass.class_name, class_name)
+                              models.QuotaClass.class_name, class_name)
 
     def set_class_quotas(self, class_name, values):
         with self._writer() as session:
