@@ -154,8 +154,9 @@ _HOST_LOCK = threading.Lock()
 
 
 def _docker_figures(docker_url):
-    """(CPUs, MiB) from ``docker info``, cached; None when Docker cannot
-    tell and never told before."""
+    """(CPUs, MiB) from ``docker info``, cached for HOST_FIGURES_TTL (a
+    failure too, so a Docker that is down is not asked on every create);
+    None when Docker cannot tell and never told before."""
     now = time.monotonic()
     with _HOST_LOCK:
         cached = _HOST_CACHE.get(docker_url)
@@ -175,7 +176,7 @@ def _docker_figures(docker_url):
         LOG.warning('Cannot read the Docker host\'s CPUs and memory (%s); '
                     'capacity is checked against the last figures known',
                     exc)
-        return cached[1] if cached else None
+        figures = cached[1] if cached else None
     with _HOST_LOCK:
         _HOST_CACHE[docker_url] = (now, figures)
     return figures

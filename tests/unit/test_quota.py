@@ -112,3 +112,16 @@ def test_parse_update_refuses_with_the_field(body, message):
     with pytest.raises(quota_schema.InvalidLimit) as caught:
         quota_schema.parse_update(body)
     assert message in str(caught.value)
+
+
+def test_unknown_host_figures_do_not_hold_creates_back(tmp_path):
+    """Docker never answered: no capacity (creates wait for Docker), and
+    the failure is cached, so the next creates do not ask again."""
+    url = 'unix://%s/no-docker.sock' % tmp_path
+    conf = _conf(host_cpus=None, host_memory_mb=None)
+    conf.runtime = types.SimpleNamespace(docker_url=url)
+    assert quota.Capacity.of_host(conf) is None
+    assert quota._HOST_CACHE[url][1] is None
+    conf.compute.host_cpus, conf.compute.host_memory_mb = 2, 2048
+    capacity = quota.Capacity.of_host(conf)
+    assert (capacity.cpu_total, capacity.memory_total) == (32.0, 2304)
