@@ -125,3 +125,27 @@ def test_unknown_host_figures_do_not_hold_creates_back(tmp_path):
     conf.compute.host_cpus, conf.compute.host_memory_mb = 2, 2048
     capacity = quota.Capacity.of_host(conf)
     assert (capacity.cpu_total, capacity.memory_total) == (32.0, 2304)
+
+
+def test_the_admission_lock_row_is_made_again_when_missing(tmp_path):
+    import sqlalchemy as sa
+
+    from heat_capsule.engine.db import api as db_api
+    from heat_capsule.engine.db import models
+    from heat_capsule.engine.db import quota as quota_db
+
+    database = db_api.Database('sqlite:///%s/db.sqlite' % tmp_path)
+    database.upgrade()
+    rows = sa.select(models.AdmissionLock.name,
+                     models.AdmissionLock.generation)
+    with database.engine.begin() as connection:
+        assert connection.execute(rows).all() == [('host', 0)]
+        connection.execute(sa.delete(models.AdmissionLock))
+    database.set_project_quotas('p', {'containers': 3})
+    with database.engine.begin() as connection:
+        assert connection.execute(rows).all() == [('host', 1)]
+    with database._writer() as session:
+        quota_db.lock_admissions(session)
+    with database.engine.begin() as connection:
+        assert connection.execute(rows).all() == [('host', 2)]
+    assert database.project_quotas('p') == {'containers': 3}

@@ -49,10 +49,13 @@ def lock_admissions(session):
     (other creates wait, then read what was committed); sqlite takes its
     database write lock, which also keeps other processes out.
     """
-    session.execute(
+    locked = session.execute(
         sa.update(models.AdmissionLock)
         .where(models.AdmissionLock.name == HOST_LOCK)
         .values(generation=models.AdmissionLock.generation + 1))
+    if locked.rowcount == 0:   # the row migration 0003 made is gone
+        session.add(models.AdmissionLock(name=HOST_LOCK, generation=1))
+        session.flush()
 
 
 def project_usage(session, project_id):
