@@ -10,6 +10,7 @@ JSON schema (``schemas.capsule.CREATE``): valid-ish templates drawn from it,
 the same templates mutated at a random place (wrong types, missing keys,
 huge numbers, unicode, deep nesting), and plain garbage bodies; plus random
 query strings for the list call, random identifiers for show/delete/volumes,
+the quota API (targets, limits drawn from ``schemas.quota.UPDATE``, roles),
 random microversion headers, random content types and methods.
 
 Every response must be below 500, and every error must be Zun's envelope
@@ -358,9 +359,10 @@ PROJECTS = st.none() | st.sampled_from(['p1', 'p2', 'admin-project'])
 
 
 # --- the fuzz tests --------------------------------------------------------
-# 1,600 + 3,000 + 3,400 + 1,000 + 2,400 = 11,400 requests (more with the
-# follow-ups of successful creates). Creates are the slowest (schema-driven
-# generation and a database write), so they get fewer.
+# 1,600 + 3,000 + 3,400 + 1,000 + 1,200 + 2,400 = 12,600 requests (more
+# with the follow-ups of successful creates and quota updates). Creates are
+# the slowest (schema-driven generation and a database write), so they get
+# fewer.
 
 @fuzz(1600)
 @given(body=BODIES, content_type=CONTENT_TYPES, version=VERSIONS,
