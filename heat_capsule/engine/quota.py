@@ -254,9 +254,10 @@ def admission(conf, project_id, request):
     def check(session):
         quota_db.lock_admissions(session)
         limits = _limits_in(session, conf, project_id)
-        overs = over_quota(limits, quota_db.project_usage(session,
-                                                          project_id),
-                           request)
+        counted = [r for r in RESOURCES
+                   if limits[r] != UNLIMITED and request[r]]
+        overs = over_quota(limits, quota_db.project_usage(
+            session, project_id, counted), request)
         if overs:
             raise OverQuota(project_id, overs)
         if capacity is not None:

@@ -28,6 +28,9 @@ class TimestampMixin:
 
 class Capsule(TimestampMixin, Base):
     __tablename__ = 'capsules'
+    # Quota and capacity sums read this index alone (db.quota).
+    __table_args__ = (sa.Index('ix_capsules_usage', 'project_id', 'cpu',
+                               'memory'),)
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), unique=True)

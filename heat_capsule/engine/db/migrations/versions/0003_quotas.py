@@ -1,4 +1,5 @@
-"""Per-project quotas, quota classes and the admission lock row.
+"""Per-project quotas, quota classes, the admission lock row, and the
+index that quota and capacity sums read.
 
 Revision ID: 0003
 Revises: 0002
@@ -31,3 +32,5 @@ def upgrade():
         sa.Column('name', sa.String(64), primary_key=True),
         sa.Column('generation', sa.BigInteger, nullable=False))
     op.bulk_insert(locks, [{'name': 'host', 'generation': 0}])
+    op.create_index('ix_capsules_usage', 'capsules',
+                    ['project_id', 'cpu', 'memory'])
