@@ -125,6 +125,15 @@ def _reported(app, project):
     return {r: v['in_use'] for r, v in resp.json.items()}
 
 
+def _assert_reported(app, projects, usage):
+    """The API's in_use of each project is the model's."""
+    for name, project in projects.items():
+        reported = _reported(app, project)
+        for resource in quota.RESOURCES:
+            assert reported[resource] == pytest.approx(
+                usage[name][resource]), (resource, reported)
+
+
 def _empty():
     return {r: 0 for r in quota.RESOURCES}
 
@@ -168,11 +177,7 @@ def test_sequential_creates_are_admitted_exactly_when_they_fit(
             else:
                 assert resp.status_int == 202, resp.body
                 _take(usage, host, name, request)
-        for name, project in projects.items():
-            reported = _reported(app, project)
-            for resource in quota.RESOURCES:
-                assert reported[resource] == pytest.approx(
-                    usage[name][resource]), (resource, reported)
+        _assert_reported(app, projects, usage)
     finally:
         _cleanup(engine)
 
@@ -201,13 +206,10 @@ def test_concurrent_creates_never_go_over(engine, limits, host_cpus,
                 _take(usage, host, capsule['project'], _request(capsule))
         assert host['cpu'] <= host_cpus + 1e-9
         assert host['memory'] <= host_memory
-        for name, project in projects.items():
+        for name in projects:
             for resource in quota.RESOURCES:
                 limit = limits[name][resource]
                 assert limit == -1 or usage[name][resource] <= limit + 1e-9
-            reported = _reported(app, project)
-            for resource in quota.RESOURCES:
-                assert reported[resource] == pytest.approx(
-                    usage[name][resource]), (resource, reported)
+        _assert_reported(app, projects, usage)
     finally:
         _cleanup(engine)

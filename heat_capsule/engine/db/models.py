@@ -118,29 +118,30 @@ class Volume(TimestampMixin, Base):
         sa.String(36), index=True)
 
 
-class Quota(TimestampMixin, Base):
-    """A project's own limit for one quota resource (Zun's quotas table)."""
-    __tablename__ = 'quotas'
-    __table_args__ = (sa.UniqueConstraint('project_id', 'resource'),)
-
+class LimitMixin(TimestampMixin):
+    """One limit: a quota resource and its hard limit (-1: unlimited)."""
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
-    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255),
-                                                    index=True)
     resource: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     hard_limit: orm.Mapped[int] = orm.mapped_column(sa.BigInteger)
 
 
-class QuotaClass(TimestampMixin, Base):
+class Quota(LimitMixin, Base):
+    """A project's own limit for one quota resource (Zun's quotas table)."""
+    __tablename__ = 'quotas'
+    __table_args__ = (sa.UniqueConstraint('project_id', 'resource'),)
+
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255),
+                                                    index=True)
+
+
+class QuotaClass(LimitMixin, Base):
     """A quota class's limit for one resource; the class named 'default'
     replaces the configured defaults (Zun's quota_classes table)."""
     __tablename__ = 'quota_classes'
     __table_args__ = (sa.UniqueConstraint('class_name', 'resource'),)
 
-    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     class_name: orm.Mapped[str] = orm.mapped_column(sa.String(255),
                                                     index=True)
-    resource: orm.Mapped[str] = orm.mapped_column(sa.String(255))
-    hard_limit: orm.Mapped[int] = orm.mapped_column(sa.BigInteger)
 
 
 class AdmissionLock(Base):

@@ -54,16 +54,21 @@ def show_quotas(req):
     return util.json_response(200, body)
 
 
+def _update(req, store, owner, limits_of):
+    """Store the body's limits for ``owner``; answer its limits (Zun)."""
+    values = _limits_body(req)
+    if values:
+        store(owner, values)
+    return util.json_response(200, quota_view.limits(
+        limits_of(req.services.conf, req.services.db, owner)))
+
+
 def update_quotas(req):
     project_id = req.urlvars['project_id']
     util.enforce(req, 'quota:update', project_id)
-    _checked_name('project id', project_id)
-    values = _limits_body(req)
-    services = req.services
-    if values:
-        services.db.set_project_quotas(project_id, values)
-    return util.json_response(200, quota_view.limits(
-        quota.project_limits(services.conf, services.db, project_id)))
+    return _update(req, req.services.db.set_project_quotas,
+                   _checked_name('project id', project_id),
+                   quota.project_limits)
 
 
 def delete_quotas(req):
@@ -89,14 +94,10 @@ def show_quota_class(req):
 
 def update_quota_class(req):
     util.enforce(req, 'quota_class:update')
-    name = _checked_name('quota class name',
-                         req.urlvars['quota_class_name'])
-    values = _limits_body(req)
-    services = req.services
-    if values:
-        services.db.set_class_quotas(name, values)
-    return util.json_response(200, quota_view.limits(
-        quota.class_limits(services.conf, services.db, name)))
+    return _update(req, req.services.db.set_class_quotas,
+                   _checked_name('quota class name',
+                                 req.urlvars['quota_class_name']),
+                   quota.class_limits)
 
 
 def admission(req, capsule, new_volumes):
