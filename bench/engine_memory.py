@@ -21,7 +21,8 @@ def rss_mib(pid):
 
 
 def main(count=100):
-    engine = engine_support.EngineProcess().start()
+    engine = engine_support.EngineProcess(
+        extra_conf=engine_support.NO_QUOTA_CONF).start()
     try:
         pid = engine.proc.pid
         client = capsule_latency.EngineClient(engine.url, 0.2)

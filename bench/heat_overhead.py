@@ -63,7 +63,8 @@ def engine_round(client, count):
 def main(quick=False):
     runs = {1: 3 if quick else 10, 20: 1 if quick else 3}
     server = postgres.PostgresServer().start()
-    engine = engine_support.EngineProcess().start()
+    engine = engine_support.EngineProcess(
+        extra_conf=engine_support.NO_QUOTA_CONF).start()
     rig = heat_rig.HeatRig(engine.url + '/v1', poll_interval=None,
                            database_url=server.create_database('heat'))
     rig.start()

@@ -46,7 +46,8 @@ def main(argv=None):
 
     if 'latency' in wanted:
         from bench import capsule_latency
-        engine = engine_support.EngineProcess().start()
+        engine = engine_support.EngineProcess(
+            extra_conf=engine_support.NO_QUOTA_CONF).start()
         try:
             rows, extra = capsule_latency.main(
                 engine, runs=5 if args.quick else 20,

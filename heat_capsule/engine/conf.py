@@ -125,6 +125,56 @@ isolation_opts = [
                      'capabilities grant nothing).'),
 ]
 
+# Per-project quotas: Zun's [quota] options, names and defaults. Rows set
+# through the quota API (or the 'default' quota class) take precedence.
+quota_opts = [
+    cfg.IntOpt('containers', default=40, min=-1,
+               help='Containers a project may have (every init and app '
+                    'container of its capsules counts). -1: unlimited.'),
+    cfg.IntOpt('memory', default=50 * 1024, min=-1,
+               help='MiB of memory a project\'s capsules may request in '
+                    'total. -1: unlimited.'),
+    cfg.IntOpt('cpu', default=20, min=-1,
+               help='CPUs a project\'s capsules may request in total. '
+                    '-1: unlimited.'),
+    cfg.IntOpt('disk', default=100, min=-1,
+               help='GiB of volumes a project\'s capsules may have created '
+                    '(kept volumes included). -1: unlimited.'),
+]
+
+# The Docker host as a compute node (Zun's [compute] names and defaults)
+# and the requests a container without any gets (Kubernetes' LimitRange).
+compute_opts = [
+    cfg.FloatOpt('cpu_allocation_ratio', default=16.0, min=0.0,
+                 help='Requested CPUs allowed per CPU of the Docker host '
+                      '(Zun\'s initial_cpu_allocation_ratio).'),
+    cfg.FloatOpt('ram_allocation_ratio', default=1.5, min=0.0,
+                 help='Requested memory allowed per MiB of the Docker '
+                      'host\'s memory (Zun\'s initial_ram_allocation_ratio).'),
+    cfg.IntOpt('reserved_host_cpus', default=0, min=0,
+               help='CPUs of the Docker host kept out of what capsules may '
+                    'request.'),
+    cfg.IntOpt('reserved_host_memory_mb', default=512, min=0,
+               help='MiB of the Docker host\'s memory kept out of what '
+                    'capsules may request.'),
+    cfg.IntOpt('host_cpus', min=1,
+               help='CPUs of the Docker host. Default: what Docker reports '
+                    '(docker info NCPU).'),
+    cfg.IntOpt('host_memory_mb', min=1,
+               help='MiB of memory of the Docker host. Default: what Docker '
+                    'reports (docker info MemTotal).'),
+    cfg.FloatOpt('default_cpu', default=0.5, min=0.0, max=16.0,
+                 help='CPUs given to a container whose template has no '
+                      'resources.requests.cpu: applied as its Docker CPU '
+                      'limit and counted against quota and capacity. 0: '
+                      'none (no CPU limit, counted as 0).'),
+    cfg.IntOpt('default_memory', default=256, min=0, max=8192,
+               help='MiB given to a container whose template has no '
+                    'resources.requests.memory: applied as its Docker '
+                    'memory limit and counted against quota and capacity. '
+                    '0: none (no memory limit, counted as 0).'),
+]
+
 
 def register_opts(conf):
     conf.register_opts(default_opts)
@@ -132,6 +182,8 @@ def register_opts(conf):
     conf.register_opts(database_opts, group='database')
     conf.register_opts(runtime_opts, group='runtime')
     conf.register_opts(isolation_opts, group='isolation')
+    conf.register_opts(quota_opts, group='quota')
+    conf.register_opts(compute_opts, group='compute')
 
 
 def database_url(conf):
@@ -145,4 +197,5 @@ def list_opts():
     """Entry point for oslo-config-generator."""
     return [('DEFAULT', default_opts), ('api', api_opts),
             ('database', database_opts), ('runtime', runtime_opts),
-            ('isolation', isolation_opts)]
+            ('isolation', isolation_opts), ('quota', quota_opts),
+            ('compute', compute_opts)]

@@ -98,6 +98,16 @@ class ServiceUnavailable(APIError):
     title = 'Service Unavailable'
 
 
+class OverQuota(Forbidden):
+    """A create that would take its project over a quota (Zun: 403)."""
+    code = 'over-quota'
+
+
+class InsufficientCapacity(Conflict):
+    """The Docker host cannot hold what a capsule requests."""
+    code = 'resources-unavailable'
+
+
 def envelope(status, code, title, detail, request_id):
     return json.dumps({'errors': [{
         'request_id': request_id or '',

@@ -18,6 +18,7 @@ from heat_capsule.engine import errors
 from heat_capsule.engine.handlers import capsule as capsule_handlers
 from heat_capsule.engine.handlers import container as container_handlers
 from heat_capsule.engine.handlers import openapi as openapi_handlers
+from heat_capsule.engine.handlers import quota as quota_handlers
 from heat_capsule.engine.handlers import root as root_handlers
 from heat_capsule.engine import microversion
 
@@ -38,6 +39,14 @@ ROUTES = [
      {'GET': capsule_handlers.list_capsule_volumes}, True),
     (r'(?:/v1)?/containers/(?P<container_ident>[^/]+)/logs',
      {'GET': container_handlers.container_logs}, True),
+    (r'(?:/v1)?/quotas/(?P<project_id>[^/]+)',
+     {'GET': quota_handlers.show_quotas, 'PUT': quota_handlers.update_quotas,
+      'DELETE': quota_handlers.delete_quotas}, True),
+    (r'(?:/v1)?/quotas/(?P<project_id>[^/]+)/defaults',
+     {'GET': quota_handlers.default_quotas}, True),
+    (r'(?:/v1)?/quota_classes/(?P<quota_class_name>[^/]+)',
+     {'GET': quota_handlers.show_quota_class,
+      'PUT': quota_handlers.update_quota_class}, True),
 ]
 _COMPILED = [(re.compile('^%s/?$' % pattern), methods, versioned)
              for pattern, methods, versioned in ROUTES]

@@ -46,6 +46,32 @@ RULES = [
         'container:logs', 'rule:admin_or_owner',
         'Read the logs of a container (app or init) of a capsule.',
         [{'method': 'GET', 'path': '/v1/containers/{container_ident}/logs'}]),
+    # Quotas: Zun's rules and defaults.
+    policy.DocumentedRuleDefault(
+        'quota:get', 'rule:admin_or_owner',
+        'Show the quotas (and usage) of a project.',
+        [{'method': 'GET', 'path': '/v1/quotas/{project_id}'}]),
+    policy.DocumentedRuleDefault(
+        'quota:get_default', 'rule:admin_or_owner',
+        'Show the default quotas, as seen by a project.',
+        [{'method': 'GET', 'path': '/v1/quotas/{project_id}/defaults'}]),
+    policy.DocumentedRuleDefault(
+        'quota:update', 'rule:context_is_admin',
+        'Set quotas of a project.',
+        [{'method': 'PUT', 'path': '/v1/quotas/{project_id}'}]),
+    policy.DocumentedRuleDefault(
+        'quota:delete', 'rule:context_is_admin',
+        'Drop the quotas set for a project (back to the defaults).',
+        [{'method': 'DELETE', 'path': '/v1/quotas/{project_id}'}]),
+    policy.DocumentedRuleDefault(
+        'quota_class:get', 'rule:admin_or_owner',
+        'Show a quota class.',
+        [{'method': 'GET', 'path': '/v1/quota_classes/{quota_class_name}'}]),
+    policy.DocumentedRuleDefault(
+        'quota_class:update', 'rule:context_is_admin',
+        'Set limits of a quota class ("default" changes every project\'s '
+        'defaults).',
+        [{'method': 'PUT', 'path': '/v1/quota_classes/{quota_class_name}'}]),
 ]
 
 

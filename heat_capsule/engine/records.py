@@ -46,6 +46,24 @@ def _requests(container):
     return requests.get('cpu'), requests.get('memory')
 
 
+def with_default_requests(items, cpu=None, memory=None):
+    """Copies of container items whose missing requests.cpu / .memory are
+    set to the given defaults (None: leave missing). Kubernetes' LimitRange
+    defaulting; the operator's values are [compute] default_cpu/_memory."""
+    out = []
+    for item in items:
+        requests = dict((item.get('resources') or {}).get('requests') or {})
+        if cpu is not None:
+            requests.setdefault('cpu', cpu)
+        if memory is not None:
+            requests.setdefault('memory', memory)
+        if requests:
+            item = dict(item, resources=dict(item.get('resources') or {},
+                                             requests=requests))
+        out.append(item)
+    return out
+
+
 def totals(containers, init_containers):
     """Capsule cpu and memory as Zun computes them.
 
@@ -118,17 +136,21 @@ def _container(item, role, position, name, volume_map):
     )
 
 
-def build(template, ctx):
+def build(template, ctx, default_requests=(None, None)):
     """Return (capsule, new_volumes, attach_volume_uuids, attach_paths).
 
     ``attach_paths`` maps each claimed volume uuid to the field path that
-    named it, for error messages.
+    named it, for error messages. ``default_requests`` is (cpu, memory)
+    for containers that request none (see with_default_requests); the
+    stored template stays as sent.
     """
     capsule_uuid = str(uuidlib.uuid4())
     metadata = template.get('metadata') or {}
     spec = template['spec']
-    containers = spec['containers']
-    init_containers = spec.get('initContainers') or []
+    containers = with_default_requests(spec['containers'],
+                                       *default_requests)
+    init_containers = with_default_requests(
+        spec.get('initContainers') or [], *default_requests)
 
     volume_map, new_volumes, attach, attach_paths = {}, [], [], {}
     for index, volume in enumerate(spec.get('volumes') or []):

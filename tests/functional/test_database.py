@@ -62,7 +62,8 @@ def images():
 
 
 def test_sqlite_holds_50_concurrent_creates(images):
-    engine = engine_support.EngineProcess().start()
+    engine = engine_support.EngineProcess(
+        extra_conf=engine_support.NO_QUOTA_CONF).start()
     try:
         _run_load(engine)
     finally:
@@ -77,7 +78,8 @@ def test_postgresql_url_works(images):
     try:
         url = server.create_database('heat_capsule')
         engine = engine_support.EngineProcess(
-            extra_conf='[database]\nconnection = %s\n' % url).start()
+            extra_conf='[database]\nconnection = %s\n%s' % (
+                url, engine_support.NO_QUOTA_CONF)).start()
         try:
             _run_load(engine, count=20)
         finally:

@@ -87,7 +87,8 @@ def engine():
         client.ping()
     except Exception as exc:  # noqa: no Docker here
         pytest.skip('no Docker engine: %s' % exc)
-    process = engine_support.EngineProcess().start()
+    process = engine_support.EngineProcess(
+        extra_conf=engine_support.NO_QUOTA_CONF).start()
     yield process, client
     process.stop()
     engine_support.remove_everything(process.driver())

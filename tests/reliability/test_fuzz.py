@@ -10,6 +10,7 @@ JSON schema (``schemas.capsule.CREATE``): valid-ish templates drawn from it,
 the same templates mutated at a random place (wrong types, missing keys,
 huge numbers, unicode, deep nesting), and plain garbage bodies; plus random
 query strings for the list call, random identifiers for show/delete/volumes,
+the quota API (targets, limits drawn from ``schemas.quota.UPDATE``, roles),
 random microversion headers, random content types and methods.
 
 Every response must be below 500, and every error must be Zun's envelope
@@ -32,8 +33,11 @@ from hypothesis import strategies as st
 import pytest
 import webob
 
+from heat_capsule.engine import quota
 from heat_capsule.engine.schemas import capsule as capsule_schema
+from heat_capsule.engine.schemas import quota as quota_schema
 from tests import reliability
+from tests.support import engine as engine_support
 from tests.support import wsgi as wsgi_support
 
 STATS = collections.Counter()
@@ -57,8 +61,11 @@ def fuzz(examples):
 @pytest.fixture(scope='module')
 def app(tmp_path_factory):
     # Thousands of capsules get created; small pages keep lists cheap.
-    wsgi_app = wsgi_support.detached_app(tmp_path_factory.mktemp('fuzz'),
-                                         max_limit=25)
+    # No quota: creates keep reaching the database (test_fuzz_quotas
+    # fuzzes the quota API itself).
+    wsgi_app = wsgi_support.detached_app(
+        tmp_path_factory.mktemp('fuzz'),
+        overrides=engine_support.NO_QUOTA_OVERRIDES, max_limit=25)
     # One access-log line per request would be most of the run time.
     logger = logging.getLogger('heat_capsule')
     level = logger.level
@@ -357,9 +364,10 @@ PROJECTS = st.none() | st.sampled_from(['p1', 'p2', 'admin-project'])
 
 
 # --- the fuzz tests --------------------------------------------------------
-# 1,600 + 3,000 + 3,400 + 1,000 + 2,400 = 11,400 requests (more with the
-# follow-ups of successful creates). Creates are the slowest (schema-driven
-# generation and a database write), so they get fewer.
+# 1,600 + 3,000 + 3,400 + 1,000 + 1,200 + 900 + 2,400 = 13,500 requests (more
+# with the follow-ups of successful creates and quota updates). Creates are
+# the slowest (schema-driven generation and a database write), so they get
+# fewer.
 
 @fuzz(1600)
 @given(body=BODIES, content_type=CONTENT_TYPES, version=VERSIONS,
@@ -444,6 +452,70 @@ def test_fuzz_container_logs(app, log_targets, ident, query, version, roles,
     if query:
         path += '?' + query
     send(app, 'GET', path, _headers(version, roles, project))
+
+
+QUOTA_BODIES = (from_schema(quota_schema.UPDATE).map(_encode)
+                | st.dictionaries(st.sampled_from(['containers', 'memory',
+                                                   'cpu', 'disk', 'x']),
+                                  SCALARS, max_size=4).map(_encode)
+                | RAW_BODIES)
+QUOTA_TARGETS = IDENTS | st.sampled_from(['p1', 'p2', 'admin-project',
+                                          'default'])
+
+
+@fuzz(1200)
+@given(method=st.sampled_from(['GET', 'PUT', 'DELETE', 'GET', 'PUT',
+                               'POST', 'PATCH', 'HEAD']),
+       kind=st.sampled_from(['/v1/quotas/%s', '/v1/quotas/%s/defaults',
+                             '/v1/quota_classes/%s', '/quotas/%s',
+                             '/v1/quotas/%s/x']),
+       target=QUOTA_TARGETS, query=st.none() | QUERIES
+       | st.sampled_from(['usages=True', 'usages=1', 'usages=x']),
+       body=st.none() | QUOTA_BODIES,
+       content_type=st.just('application/json') | CONTENT_TYPES,
+       version=VERSIONS, roles=st.just('admin') | ROLES, project=PROJECTS)
+def test_fuzz_quotas(app, method, kind, target, query, body, content_type,
+                     version, roles, project):
+    """The quota API with random targets, bodies, roles and projects;
+    an admin PUT that passes leaves every limit readable and in range."""
+    path = kind % urllib.parse.quote(target, safe='')
+    if query:
+        path += '?' + query
+    headers = _headers(version, roles, project)
+    resp = send(app, method, path, headers, body,
+                content_type if body is not None else None)
+    if method == 'PUT' and resp.status_int == 200:
+        assert set(resp.json) == set(quota.RESOURCES), resp.json
+        assert all(-1 <= v <= quota_schema.MAX_LIMIT
+                   for v in resp.json.values()), resp.json
+        # Put no limit back, so the other fuzz tests' creates still pass.
+        send(app, 'PUT', path, headers,
+             _encode({r: -1 for r in quota.RESOURCES}), 'application/json')
+
+
+@fuzz(300)
+@given(kind=st.sampled_from(['/v1/quotas/%s', '/v1/quota_classes/%s']),
+       target=QUOTA_TARGETS, body=from_schema(quota_schema.UPDATE)
+       | st.dictionaries(st.sampled_from(quota.RESOURCES), SCALARS,
+                         max_size=4))
+def test_fuzz_quota_updates(app, kind, target, body):
+    """Admin updates with drawn limits: a 200 stored exactly what was
+    sent (as whole numbers), a 400 changed nothing."""
+    path = kind % urllib.parse.quote(target, safe='')
+    headers = _headers('container 1.40', 'admin', 'admin-project')
+    before = send(app, 'GET', path, headers)
+    resp = send(app, 'PUT', path, headers, _encode(body), 'application/json')
+    after = send(app, 'GET', path, headers)
+    if before.status_int != 200:   # e.g. an ident of 5000 characters
+        return
+    if resp.status_int == 200:
+        assert after.json == dict(before.json, **{
+            k: int(v) for k, v in body.items()}), (body, after.json)
+        send(app, 'PUT', path, headers,
+             _encode({r: -1 for r in quota.RESOURCES}), 'application/json')
+    else:
+        assert resp.status_int in (400, 404), resp.body
+        assert after.json == before.json
 
 
 @fuzz(2400)

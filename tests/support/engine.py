@@ -27,6 +27,15 @@ from heat_capsule.engine import service
 from tests.support import leaks
 
 BUSYBOX = 'busybox:latest'
+# For load tests and benchmarks: no quota, and no default requests (raw
+# Docker, which the benchmarks compare against, has none either), so the
+# host's capacity never refuses their many small capsules.
+NO_QUOTA_CONF = ('[quota]\ncontainers = -1\nmemory = -1\ncpu = -1\n'
+                 'disk = -1\n[compute]\ndefault_cpu = 0\n'
+                 'default_memory = 0\n')
+NO_QUOTA_OVERRIDES = {'quota': {'containers': -1, 'memory': -1, 'cpu': -1,
+                                'disk': -1},
+                      'compute': {'default_cpu': 0, 'default_memory': 0}}
 
 
 def free_port():

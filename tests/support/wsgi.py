@@ -11,12 +11,16 @@ from heat_capsule.engine import deploy
 from heat_capsule.engine import service
 
 
-def detached_app(state_dir, **api_overrides):
+def detached_app(state_dir, overrides=None, **api_overrides):
+    """``overrides``: {group: {option: value}} beyond ``[api]``."""
     conf = cmd.prepare([], cfg.ConfigOpts(), setup_logging=False)
     conf.set_override('state_dir', str(state_dir))
     conf.set_override('enabled', False, 'runtime')
     for name, value in api_overrides.items():
         conf.set_override(name, value, 'api')
+    for group, values in (overrides or {}).items():
+        for name, value in values.items():
+            conf.set_override(name, value, group)
     services = service.make_services(conf)
     services.db.upgrade()
     return deploy.make_app(services)

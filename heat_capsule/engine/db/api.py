@@ -21,6 +21,7 @@ from sqlalchemy import orm
 
 from heat_capsule.engine.db import migrations
 from heat_capsule.engine.db import models
+from heat_capsule.engine.db import quota as quota_db
 
 SORT_KEYS = ('id', 'uuid', 'name', 'status', 'created_at', 'updated_at',
              'project_id', 'user_id', 'cpu', 'memory')
@@ -75,7 +76,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
-class Database:
+class Database(quota_db.QuotaQueries):
     def __init__(self, url):
         self.url = url
         self.is_sqlite = url.startswith('sqlite')
@@ -130,14 +131,19 @@ class Database:
 
     # Capsules ---------------------------------------------------------
 
-    def create_capsule(self, capsule, new_volumes=(), attach_volumes=()):
+    def create_capsule(self, capsule, new_volumes=(), attach_volumes=(),
+                       admission=None):
         """Store a new capsule, its containers and volume claims at once.
 
         ``attach_volumes`` are uuids of existing volumes of the capsule's
         project; each is claimed atomically, so two capsules can never
-        attach the same volume.
+        attach the same volume. ``admission(session)``, when given, runs
+        first in the same transaction (``engine.quota``: quota and
+        capacity checks); whatever it raises aborts the create.
         """
         with self._writer() as session:
+            if admission is not None:
+                admission(session)
             for volume_uuid in attach_volumes:
                 claimed = session.execute(
                     sa.update(models.Volume)

@@ -28,6 +28,9 @@ class TimestampMixin:
 
 class Capsule(TimestampMixin, Base):
     __tablename__ = 'capsules'
+    # Quota and capacity sums read this index alone (db.quota).
+    __table_args__ = (sa.Index('ix_capsules_usage', 'project_id', 'cpu',
+                               'memory'),)
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), unique=True)
@@ -113,3 +116,44 @@ class Volume(TimestampMixin, Base):
     # uuid of the live capsule using it, or None when free
     attached_to: orm.Mapped[str | None] = orm.mapped_column(
         sa.String(36), index=True)
+
+
+class LimitMixin(TimestampMixin):
+    """One limit: a quota resource and its hard limit (-1: unlimited)."""
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    resource: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    hard_limit: orm.Mapped[int] = orm.mapped_column(sa.BigInteger)
+
+
+class Quota(LimitMixin, Base):
+    """A project's own limit for one quota resource (Zun's quotas table)."""
+    __tablename__ = 'quotas'
+    __table_args__ = (sa.UniqueConstraint('project_id', 'resource'),)
+
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255),
+                                                    index=True)
+
+
+class QuotaClass(LimitMixin, Base):
+    """A quota class's limit for one resource; the class named 'default'
+    replaces the configured defaults (Zun's quota_classes table)."""
+    __tablename__ = 'quota_classes'
+    __table_args__ = (sa.UniqueConstraint('class_name', 'resource'),)
+
+    class_name: orm.Mapped[str] = orm.mapped_column(sa.String(255),
+                                                    index=True)
+
+
+class AdmissionLock(Base):
+    """One row per scope whose admissions must not interleave.
+
+    A create updates the 'host' row first: the row lock (PostgreSQL) or
+    the write lock it takes (sqlite) serialises quota and capacity checks
+    with the inserts they admit, across threads and processes.
+    """
+    __tablename__ = 'admission_locks'
+
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(64),
+                                              primary_key=True)
+    generation: orm.Mapped[int] = orm.mapped_column(sa.BigInteger,
+                                                    default=0)

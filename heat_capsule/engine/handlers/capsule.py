@@ -10,7 +10,9 @@ from oslo_utils import uuidutils
 
 from heat_capsule.engine.db import api as db_api
 from heat_capsule.engine import errors
+from heat_capsule.engine.handlers import quota as quota_handlers
 from heat_capsule.engine.handlers import util
+from heat_capsule.engine import quota
 from heat_capsule.engine import records
 from heat_capsule.engine import validation
 from heat_capsule.engine.views import capsule as capsule_view
@@ -48,9 +50,11 @@ def create_capsule(req):
     except validation.InvalidInput as exc:
         raise errors.SchemaValidationError(str(exc))
     capsule, new_volumes, attach, attach_paths = records.build(
-        template, req.context)
+        template, req.context, quota.default_requests(req.services.conf))
     try:
-        req.services.db.create_capsule(capsule, new_volumes, attach)
+        req.services.db.create_capsule(
+            capsule, new_volumes, attach,
+            admission=quota_handlers.admission(req, capsule, new_volumes))
     except db_api.VolumeNotFound as exc:
         message = ("Invalid input for field '%s': volume %s does not exist"
                    % (attach_paths[exc.volume_uuid], exc.volume_uuid))

@@ -19,6 +19,7 @@ do not have.
 import copy
 
 from heat_capsule.engine import microversion
+from heat_capsule.engine.handlers import quota as quota_handlers
 from heat_capsule.engine.handlers import util
 from heat_capsule.engine.schemas import capsule as capsule_schema
 
@@ -166,7 +167,7 @@ def _json(schema, description):
 
 def _errors(*statuses):
     names = {400: 'Bad request or invalid parameter',
-             403: 'Forbidden by policy', 404: 'Not found',
+             403: 'Forbidden by policy or over quota', 404: 'Not found',
              405: 'Method not allowed', 406: 'Microversion not supported',
              409: 'Conflict', 413: 'Request body too large',
              415: 'Body is not application/json',
@@ -224,13 +225,15 @@ def build(host_url=''):
         'Error%d' % status: _json(_ref('Error'), description)
         for status, description in (
             (400, 'Bad request or invalid parameter'),
-            (403, 'Forbidden by policy'), (404, 'Not found'),
+            (403, 'Forbidden by policy or over quota'),
+            (404, 'Not found'),
             (405, 'Method not allowed'),
-            (406, 'Microversion not supported'), (409, 'Conflict'),
+            (406, 'Microversion not supported'),
+            (409, 'Conflict (or over the host\'s capacity)'),
             (413, 'Request body too large'),
             (415, 'Body is not application/json'),
             (500, 'Docker refused'), (503, 'Docker is not answering'))}
-    return {
+    doc = {
         'openapi': OPENAPI_VERSION,
         'info': {
             'title': 'heat-capsule engine (OpenStack Zun capsule API)',
@@ -364,6 +367,10 @@ def build(host_url=''):
             'responses': responses,
         },
     }
+    doc['paths'].update(quota_handlers.openapi_paths(_json, _errors,
+                                                     version_param))
+    doc['components']['schemas'].update(quota_handlers.OPENAPI_SCHEMAS)
+    return doc
 
 
 def document(req):

@@ -7,7 +7,7 @@ CURRENT, reading its ``min_version`` and ``max_version``.
 from heat_capsule.engine import microversion
 from heat_capsule.engine.handlers import util
 
-V1_RESOURCES = ('capsules',)
+V1_RESOURCES = ('capsules', 'quotas', 'quota_classes')
 
 
 def _version_entry(host_url):
