@@ -59,7 +59,7 @@ def _send(app, method, path, project, body=None, roles='member'):
 
 CONTAINER = st.fixed_dictionaries({}, optional={
     'cpu': st.sampled_from([0.1, 0.25, 0.5, 1.0, 1.5, 2.0]),
-    'memory': st.integers(4, 700)})
+    'memory': st.integers(6, 700)})  # Docker's 6 MiB minimum
 CAPSULE = st.fixed_dictionaries({
     'project': st.sampled_from(['pa', 'pb']),
     'containers': st.lists(CONTAINER, min_size=1, max_size=3),
