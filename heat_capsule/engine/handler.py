@@ -19,6 +19,7 @@ from heat_capsule.engine.handlers import capsule as capsule_handlers
 from heat_capsule.engine.handlers import container as container_handlers
 from heat_capsule.engine.handlers import openapi as openapi_handlers
 from heat_capsule.engine.handlers import root as root_handlers
+from heat_capsule.engine.handlers import volume as volume_handlers
 from heat_capsule.engine import microversion
 
 LOG = logging.getLogger(__name__)
@@ -38,6 +39,10 @@ ROUTES = [
      {'GET': capsule_handlers.list_capsule_volumes}, True),
     (r'(?:/v1)?/containers/(?P<container_ident>[^/]+)/logs',
      {'GET': container_handlers.container_logs}, True),
+    (r'(?:/v1)?/volumes', {'GET': volume_handlers.list_volumes}, True),
+    (r'(?:/v1)?/volumes/(?P<volume_uuid>[^/]+)',
+     {'GET': volume_handlers.show_volume,
+      'DELETE': volume_handlers.delete_volume}, True),
 ]
 _COMPILED = [(re.compile('^%s/?$' % pattern), methods, versioned)
              for pattern, methods, versioned in ROUTES]

@@ -46,6 +46,21 @@ RULES = [
         'container:logs', 'rule:admin_or_owner',
         'Read the logs of a container (app or init) of a capsule.',
         [{'method': 'GET', 'path': '/v1/containers/{container_ident}/logs'}]),
+    policy.DocumentedRuleDefault(
+        'volume:get_all', 'rule:admin_or_owner',
+        'List the volumes of the caller\'s project (engine extension).',
+        [{'method': 'GET', 'path': '/v1/volumes'}]),
+    policy.DocumentedRuleDefault(
+        'volume:get_all_all_projects', 'rule:context_is_admin',
+        'List the volumes of every project (all_projects=1).',
+        [{'method': 'GET', 'path': '/v1/volumes?all_projects=1'}]),
+    policy.DocumentedRuleDefault(
+        'volume:get', 'rule:admin_or_owner', 'Show a volume.',
+        [{'method': 'GET', 'path': '/v1/volumes/{volume_uuid}'}]),
+    policy.DocumentedRuleDefault(
+        'volume:delete', 'rule:admin_or_owner',
+        'Delete a volume no capsule uses.',
+        [{'method': 'DELETE', 'path': '/v1/volumes/{volume_uuid}'}]),
 ]
 
 

@@ -35,10 +35,12 @@ def make_services(conf, runtime=None, db=None):
 def make_driver(conf):
     # Imported here so that an API-only process needs no docker SDK.
     from heat_capsule.engine.runtime import docker_driver
+    from heat_capsule.engine.runtime import limits
 
     return docker_driver.DockerDriver(
         conf.runtime.docker_url, conf.runtime.sandbox_image,
-        conf.runtime.network_name, instance=conf.runtime.instance_name)
+        conf.runtime.network_name, instance=conf.runtime.instance_name,
+        limits=limits.ContainerLimits.from_conf(conf))
 
 
 def make_runtime(conf, db):

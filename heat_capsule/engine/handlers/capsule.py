@@ -8,6 +8,7 @@ import urllib.parse
 
 from oslo_utils import uuidutils
 
+from heat_capsule.engine import capsule_limits
 from heat_capsule.engine.db import api as db_api
 from heat_capsule.engine import errors
 from heat_capsule.engine.handlers import util
@@ -44,6 +45,8 @@ def create_capsule(req):
     body = util.read_json_body(req)
     try:
         template = validation.validate_create_body(body)
+        capsule_limits.check_ports(
+            template, req.services.conf.limits.max_ports_per_capsule)
     except validation.InvalidInput as exc:
         raise errors.SchemaValidationError(str(exc))
     capsule, new_volumes, attach, attach_paths = records.build(

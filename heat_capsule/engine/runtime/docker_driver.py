@@ -27,6 +27,8 @@ What the driver refuses to do
     nothing else: no privileged mode, no added capabilities, no devices, no
     host bind mounts, no host network, PID or IPC namespace.  The spec has no
     field for any of these, and there is no pass-through.
+    Every container (sandbox, init, app) also gets the operator's PIDs limit
+    and json-file log rotation (:mod:`limits`).
 
 Volume size
     A VolumeSpec ``size`` (GiB) is **recorded, not enforced**: it is stored as
@@ -63,6 +65,7 @@ import requests
 import urllib3
 
 from heat_capsule.engine.runtime import images
+from heat_capsule.engine.runtime import limits as limits_mod
 from heat_capsule.engine.runtime import spec
 
 LOG = logging.getLogger(__name__)
@@ -306,6 +309,8 @@ class DockerDriver:
     :param timeout: seconds one Docker API request may take.
     :param instance: this engine's name on the Docker host (a label on
         everything it makes, and a filter on everything it looks at).
+    :param limits: the PIDs and log limits of every container it makes
+        (a :class:`limits.ContainerLimits`; its defaults when None).
 
     The docker client is created on first use, so building a driver never
     fails when Docker is down.
@@ -314,8 +319,10 @@ class DockerDriver:
     def __init__(self, docker_url, sandbox_image, network_name,
                  publish_host='127.0.0.1',
                  default_sandbox_image=images.DEFAULT_SANDBOX_IMAGE,
-                 timeout=DEFAULT_TIMEOUT, instance='heat-capsule'):
+                 timeout=DEFAULT_TIMEOUT, instance='heat-capsule',
+                 limits=None):
         self.docker_url = docker_url
+        self.limits = limits or limits_mod.ContainerLimits()
         self.instance = instance
         self._owner = '%s=%s' % (spec.LABEL_ENGINE, instance)
         self.sandbox_image = sandbox_image
@@ -593,7 +600,7 @@ class DockerDriver:
             network_mode=self.network_name,
             ipc_mode='shareable',
             restart_policy={'Name': 'unless-stopped'},
-            port_bindings=bindings)
+            port_bindings=bindings, **self.limits.host_config())
         networking_config = api.create_networking_config(
             {self.network_name: api.create_endpoint_config()})
         labels = self._labels(**{spec.LABEL_CAPSULE: capsule.uuid,
@@ -729,7 +736,7 @@ class DockerDriver:
             else None,
             mem_limit=container.memory * 1024 * 1024 if container.memory
             else None,
-            mounts=mounts or None)
+            mounts=mounts or None, **self.limits.host_config())
         labels = self._labels(**{spec.LABEL_CAPSULE: capsule.uuid,
                                  spec.LABEL_ROLE: container.role,
                                  spec.LABEL_CONTAINER: container.uuid})
