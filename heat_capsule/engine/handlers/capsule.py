@@ -44,9 +44,9 @@ def create_capsule(req):
     util.enforce(req, 'capsule:create')
     body = util.read_json_body(req)
     try:
-        template = validation.validate_create_body(body)
         capsule_limits.check_ports(
-            template, req.services.conf.limits.max_ports_per_capsule)
+            body, req.services.conf.limits.max_ports_per_capsule)
+        template = validation.validate_create_body(body)
     except validation.InvalidInput as exc:
         raise errors.SchemaValidationError(str(exc))
     capsule, new_volumes, attach, attach_paths = records.build(
