@@ -233,6 +233,12 @@ class Capsule(resource.Resource):
     once every container with a healthcheck reports healthy (an extension
     of the heat-capsule engine; Zun has no healthcheck in capsules), so
     resources that depend on it start after the service is ready.
+
+    Kept volumes. A volume created from size without auto_remove outlives
+    the capsule and its stack; the "volumes" attribute gives its id, which
+    a later capsule passes as volume_id to attach it again. On the
+    heat-capsule engine such a volume is listed and deleted with
+    GET/DELETE /v1/volumes (engine extension).
     """
 
     support_status = support.SupportStatus(
@@ -253,11 +259,11 @@ class Capsule(resource.Resource):
     ATTRIBUTES = (
         ADDRESSES_ATTR, STATUS_ATTR, STATUS_REASON_ATTR, CONTAINERS_ATTR,
         INIT_CONTAINERS_ATTR, CPU_ATTR, MEMORY_ATTR, NAME_ATTR, LABELS_ATTR,
-        ANNOTATIONS_ATTR, LOGS_ATTR,
+        ANNOTATIONS_ATTR, LOGS_ATTR, VOLUMES_ATTR,
     ) = (
         'addresses', 'status', 'status_reason', 'containers',
         'init_containers', 'cpu', 'memory', 'name', 'labels',
-        'annotations', 'logs',
+        'annotations', 'logs', 'volumes',
     )
 
     # Lines of each container's log the "logs" attribute shows.
@@ -413,6 +419,15 @@ class Capsule(resource.Resource):
             type=attributes.Schema.MAP,
             cache_mode=attributes.Schema.CACHE_NONE,
         ),
+        VOLUMES_ATTR: attributes.Schema(
+            _('The volumes of the capsule: a list of maps with "name" (as '
+              'in the volumes property), "id", "size" and "auto_remove". '
+              'A volume that is not auto-removed outlives the capsule: '
+              'pass its id as volume_id to attach it to another capsule. '
+              'Empty against a service without the volumes extension '
+              '(Zun).'),
+            type=attributes.Schema.LIST,
+        ),
     }
 
     # What an attribute resolves to when there is no capsule (not created
@@ -422,6 +437,7 @@ class Capsule(resource.Resource):
         CONTAINERS_ATTR: list, INIT_CONTAINERS_ATTR: list,
         CPU_ATTR: lambda: None, MEMORY_ATTR: lambda: None, NAME_ATTR: str,
         LABELS_ATTR: dict, ANNOTATIONS_ATTR: dict, LOGS_ATTR: dict,
+        VOLUMES_ATTR: list,
     }
 
     # -- validation -------------------------------------------------------
@@ -765,6 +781,9 @@ class Capsule(resource.Resource):
             return empty
         if name == self.LOGS_ATTR:
             return self._logs(capsule.to_dict()) if capsule else empty
+        if name == self.VOLUMES_ATTR:
+            return self.client_plugin().capsule_volumes(
+                self.resource_id) if capsule else empty
         value = capsule.to_dict().get(name) if capsule else None
         if value is None:
             return empty

@@ -456,7 +456,7 @@ class TestAttributes(CapsuleTestCase):
             'addresses': {}, 'status': '', 'status_reason': '',
             'containers': [], 'init_containers': [], 'cpu': None,
             'memory': None, 'name': '', 'labels': {}, 'annotations': {},
-            'logs': {}, 'show': {},
+            'logs': {}, 'show': {}, 'volumes': [],
         }
         self.assertEqual(set(capsule.Capsule.attributes_schema) | {'show'},
                          set(expected))
