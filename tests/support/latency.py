@@ -1,14 +1,16 @@
 """Measure an engine's API latency while something else happens.
 
 ``LatencyProbe(urls, headers).start()`` GETs each URL in turn, one request
-every `interval` seconds, on its own thread and connection, until
-``stop()``, which returns the summary in milliseconds (``bench.stats``
-shape: n, median, p99, min, max) plus ``errors``, the answers that were not
-2xx or did not come at all. Figures only: tests print them and
-docs/benchmarks.md records them; no test asserts a time.
+every `interval` seconds, on one connection, until ``stop()``, which
+returns the summary in milliseconds (``bench.stats`` shape: n, median, p99,
+min, max) plus ``errors``, the answers that were not 2xx or did not come
+at all. The probe runs in a process of its own (spawned), so what it
+measures is the engine, not the test's own threads competing for the
+test's interpreter. Figures only: tests print them and docs/benchmarks.md
+records them; no test asserts a time.
 """
 
-import threading
+import multiprocessing
 import time
 
 import requests
@@ -16,47 +18,53 @@ import requests
 from bench import stats
 
 
-class LatencyProbe:
-    def __init__(self, urls, headers=None, interval=0.05, timeout=10):
-        self.urls = list(urls)
-        self.headers = dict(headers or {})
-        self.interval = interval
-        self.timeout = timeout
-        self.latencies = []   # seconds
-        self.errors = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True,
-                                        name='latency-probe')
-
-    def start(self):
-        self._thread.start()
-        return self
-
-    def _run(self):
-        session = requests.Session()
-        index = 0
-        while not self._stop.is_set():
-            url = self.urls[index % len(self.urls)]
+def _probe(urls, headers, interval, timeout, stop, results):
+    """The probing loop, in a process of its own: the test's threads (and
+    its GIL) never delay a measurement."""
+    latencies, errors, index = [], 0, 0
+    with requests.Session() as session:
+        while not stop.is_set():
+            url = urls[index % len(urls)]
             index += 1
             started = time.monotonic()
             try:
-                ok = session.get(url, headers=self.headers,
-                                 timeout=self.timeout).ok
+                ok = session.get(url, headers=headers, timeout=timeout).ok
             except requests.RequestException:
                 ok = False
-            self.latencies.append(time.monotonic() - started)
-            self.errors += not ok
-            self._stop.wait(self.interval)
-        session.close()
+            latencies.append(time.monotonic() - started)
+            errors += not ok
+            stop.wait(interval)
+    results.put((latencies, errors))
+
+
+class LatencyProbe:
+    def __init__(self, urls, headers=None, interval=0.05, timeout=10):
+        context = multiprocessing.get_context('spawn')
+        self.timeout = timeout
+        self._stop = context.Event()
+        self._results = context.Queue()
+        self._process = context.Process(
+            target=_probe, daemon=True, name='latency-probe',
+            args=(list(urls), dict(headers or {}), interval, timeout,
+                  self._stop, self._results))
+        self._summary = None
+
+    def start(self):
+        self._process.start()
+        return self
 
     def stop(self):
-        """Stop; return the summary in ms and the error count."""
-        self._stop.set()
-        self._thread.join(self.timeout + 5)
-        found = stats.summary([s * 1000 for s in self.latencies]) \
-            if self.latencies else {'n': 0}
-        found['errors'] = self.errors
-        return found
+        """Stop; return the summary in ms and the error count (the same
+        one when called again)."""
+        if self._summary is None:
+            self._stop.set()
+            latencies, errors = self._results.get(timeout=self.timeout + 30)
+            self._process.join(30)
+            found = stats.summary([s * 1000 for s in latencies]) \
+                if latencies else {'n': 0}
+            found['errors'] = errors
+            self._summary = found
+        return self._summary
 
 
 def measure(urls, headers, seconds, interval=0.05):
