@@ -16,23 +16,29 @@ go to docs/benchmarks.md. No test asserts a time: the machine is shared.
   logs call still returns the newest lines;
 * a port flood: a capsule at the limit runs with every port published, and
   floods of creates over the limit (300 ports, and about 1 MiB of ports)
-  are refused with 400 naming the field, creating nothing.
+  are refused with 400 naming the field, creating nothing; through Heat's
+  real engine, the stack fails with that message.
 
 Every capsule is deleted by the test that made it, and the engine's
 objects are removed at the end of the module even when a test fails.
 """
 
-import glob
-import os
-import time
+# heat_rig selects oslo.service's threading backend: import it before
+# anything that imports Heat.
+from tests.support import heat_rig
 
-import docker
-import pytest
-import requests
+import glob  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import time  # noqa: E402
 
-from heat_capsule.engine.runtime import spec as rspec
-from tests.support import engine as engine_support
-from tests.support import latency
+import docker  # noqa: E402
+import pytest  # noqa: E402
+import requests  # noqa: E402
+
+from heat_capsule.engine.runtime import spec as rspec  # noqa: E402
+from tests.support import engine as engine_support  # noqa: E402
+from tests.support import latency  # noqa: E402
 
 PIDS_LIMIT = 64
 LOG_MAX_SIZE = 4       # MiB
@@ -270,7 +276,7 @@ def _ports(count, first=8000):
 
 
 def test_a_port_flood_is_refused_and_the_limit_runs(limited, client,
-                                                     neighbour):
+                                                    neighbour):
     running = probe(neighbour)
     before = requests.get(limited.url + '/v1/capsules',
                           headers=headers(TENANT), timeout=10).json()
@@ -311,3 +317,39 @@ def test_a_port_flood_is_refused_and_the_limit_runs(limited, client,
         '%.1f s; %s' % (len(refused), MAX_PORTS, created, seconds,
                         latency.describe('API latency during it', summary)))
     assert summary['errors'] == 0
+
+
+PORTS_STACK = '''
+heat_template_version: 2021-04-16
+resources:
+  capsule:
+    type: OS::Zun::Capsule
+    properties:
+      containers:
+        - name: web
+          image: busybox
+          command: [sleep, "600"]
+          ports: %s
+'''
+
+
+def test_heat_reports_the_port_limit(limited):
+    """Through Heat: the create fails with the engine's 400, naming the
+    field, and no capsule is made."""
+    rig = heat_rig.HeatRig(limited.url + '/v1').start()
+    try:
+        ports = [{'container_port': 9000 + i} for i in range(MAX_PORTS + 1)]
+        identity = rig.create_stack('too-many-ports',
+                                    PORTS_STACK % json.dumps(ports))
+        stack = rig.wait(identity, 'CREATE')
+        assert stack['stack_status'] == 'FAILED'
+        reason = stack['stack_status_reason']
+        print('heat says: %s' % reason)
+        assert ("'template.spec.containers[0].ports[%d]'" % MAX_PORTS
+                in reason), reason
+        assert 'at most %d ports' % MAX_PORTS in reason, reason
+        assert requests.get(limited.url + '/v1/capsules', timeout=10
+                            ).json()['capsules'] == []
+    finally:
+        rig.delete_all()
+        rig.stop()

@@ -109,8 +109,9 @@ def test_a_port_flood_is_refused_before_the_schema_runs(app, monkeypatch):
 
     monkeypatch.setattr(validation, 'validate_create_body', fail)
     ports = [{'containerPort': 1 + i % 65535} for i in range(20000)]
-    resp = _post(app, {'template': {'kind': 'capsule', 'metadata': {}, 'spec': {
-        'containers': [{'image': 'busybox', 'ports': ports}]}}})
+    resp = _post(app, {'template': {
+        'kind': 'capsule', 'metadata': {},
+        'spec': {'containers': [{'image': 'busybox', 'ports': ports}]}}})
     assert resp.status_int == 400
     assert "'template.spec.containers[0].ports[32]'" in resp.text
 
