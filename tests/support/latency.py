@@ -18,11 +18,17 @@ import requests
 from bench import stats
 
 
-def _probe(urls, headers, interval, timeout, stop, results):
+def _probe(urls, headers, interval, timeout, ready, stop, results):
     """The probing loop, in a process of its own: the test's threads (and
-    its GIL) never delay a measurement."""
+    its GIL) never delay a measurement. One unmeasured request opens the
+    connection; then `ready` is set."""
     latencies, errors, index = [], 0, 0
     with requests.Session() as session:
+        try:
+            session.get(urls[0], headers=headers, timeout=timeout)
+        except requests.RequestException:
+            pass
+        ready.set()
         while not stop.is_set():
             url = urls[index % len(urls)]
             index += 1
@@ -41,16 +47,20 @@ class LatencyProbe:
     def __init__(self, urls, headers=None, interval=0.05, timeout=10):
         context = multiprocessing.get_context('spawn')
         self.timeout = timeout
+        self._ready = context.Event()
         self._stop = context.Event()
         self._results = context.Queue()
         self._process = context.Process(
             target=_probe, daemon=True, name='latency-probe',
             args=(list(urls), dict(headers or {}), interval, timeout,
-                  self._stop, self._results))
+                  self._ready, self._stop, self._results))
         self._summary = None
 
     def start(self):
+        """Start probing; return once the first request was answered."""
         self._process.start()
+        if not self._ready.wait(60):
+            raise RuntimeError('the latency probe did not start')
         return self
 
     def stop(self):
