@@ -449,17 +449,19 @@ class Capsule(resource.Resource):
             path=[self.stack.t.RESOURCES, self.t.name, section] + path,
             message=message)
 
-    def _unresolved(self, path):
+    def _unresolved(self, path, leaf_only=False):
         """Whether the raw value at ``path`` is still an intrinsic function.
 
         At validation time ``get_attr`` of a resource that does not exist
         yet resolves to None (or '' for a string); such a value is unknown,
-        not missing.
+        not missing. ``leaf_only``: a function around the value (an ``if``
+        choosing a whole volume, say) does not count; the resolved value
+        says what it chose.
         """
         value = self.properties.data
         for key in path:
             if isinstance(value, function.Function):
-                return True
+                return not leaf_only
             try:
                 value = value[key]
             except (KeyError, IndexError, TypeError):
@@ -516,12 +518,14 @@ class Capsule(resource.Resource):
             declared.add(name)
             given = [key for key in (tmpl.VOLUME_SIZE, tmpl.VOLUME_ID)
                      if volume.get(key) not in (None, '')
-                     or self._unresolved(path + [key])]
+                     or self._unresolved(path + [key], leaf_only=True)]
             where = ['%s[%d].%s' % (self.VOLUMES, index, key)
                      for key in (tmpl.VOLUME_SIZE, tmpl.VOLUME_ID)]
             if len(given) == 2:
                 raise exception.ResourcePropertyConflict(*where)
-            if not given:
+            if not given and not any(
+                    self._unresolved(path + [key])
+                    for key in (tmpl.VOLUME_SIZE, tmpl.VOLUME_ID)):
                 raise exception.PropertyUnspecifiedError(*where)
         return declared
 

@@ -125,47 +125,13 @@ def test_a_docker_volume_left_by_a_delete_is_collected(client):
         engine.stop()
 
 
-KEEP = '''
-heat_template_version: 2021-04-16
-resources:
-  capsule:
-    type: OS::Zun::Capsule
-    properties:
-      containers:
-        - name: writer
-          image: busybox
-          command: [sh, -c, "echo kept-by-heat > /data/file; sleep 600"]
-          volume_mounts: [{name: data, mount_path: /data}]
-      volumes:
-        - {name: data, size: 1}
-outputs:
-  volumes: {value: {get_attr: [capsule, volumes]}}
-  volume_id: {value: {get_attr: [capsule, volumes, 0, id]}}
-'''
-
-REATTACH = '''
-heat_template_version: 2021-04-16
-parameters:
-  volume_id: {type: string}
-resources:
-  capsule:
-    type: OS::Zun::Capsule
-    properties:
-      containers:
-        - name: reader
-          image: busybox
-          command: [sh, -c, "sleep 600"]
-          volume_mounts: [{name: old, mount_path: /old}]
-      volumes:
-        - {name: old, volume_id: {get_param: volume_id}}
-outputs:
-  volumes: {value: {get_attr: [capsule, volumes]}}
-'''
-
-
 def test_heat_keeps_a_volume_reattaches_it_and_the_api_deletes_it(
         heat, engine, client):
-    first = heat.create_stack('keep-volume', KEEP)
+    """templates/volume.yaml: the volume outlives the first stack, the
+    second stack attaches it by the first one's volume_id output and finds
+    its data, and the volumes API deletes it once both stacks are gone."""
+    template = heat.read_template('volume.yaml')
+    first = heat.create_stack('keep-volume', template)
     assert heat.wait(first, 'CREATE')['stack_status'] == 'COMPLETE'
     outputs = heat.outputs(first)
     volume_uuid = outputs['volume_id']
@@ -182,15 +148,15 @@ def test_heat_keeps_a_volume_reattaches_it_and_the_api_deletes_it(
     assert 'hc-vol-' + volume_uuid in docker_volumes(client)
 
     # A later stack attaches it by id and finds the data.
-    second = heat.create_stack('reattach-volume', REATTACH,
+    second = heat.create_stack('reattach-volume', template,
                                {'volume_id': volume_uuid})
     assert heat.wait(second, 'CREATE')['stack_status'] == 'COMPLETE'
-    assert heat.outputs(second)['volumes'] == [
-        {'name': 'old', 'id': volume_uuid, 'size': 1,
-         'auto_remove': False}]
+    assert heat.outputs(second)['volume_id'] == volume_uuid
     capsule_uuid = heat.resource(second, 'capsule')['physical_resource_id']
-    reader = client.containers.get('hc-%s-reader' % capsule_uuid)
-    assert reader.exec_run(['cat', '/old/file']).output == b'kept-by-heat\n'
+    counter = client.containers.get('hc-%s-counter' % capsule_uuid)
+    engine_support.wait_for(
+        lambda: counter.exec_run(['cat', '/data/count']).output.strip()
+        == b'2', timeout=20, what='the second visit counted')
     heat.delete_stack(second)
     assert heat.wait_deleted(second)['stack_status'] == 'COMPLETE'
 

@@ -670,6 +670,27 @@ class TestValidate(CapsuleTestCase):
         stack = utils.parse_stack(tmpl)
         self.assertIsNone(stack.validate())
 
+    def _conditional_volume(self, new, chosen_new, chosen_old):
+        """FULL_TEMPLATE whose 'scratch' volume an ``if`` chooses."""
+        tmpl = template_format.parse(FULL_TEMPLATE)
+        tmpl['conditions'] = {'new': new}
+        props = tmpl['resources']['capsule']['properties']
+        props['volumes'][1] = {'if': ['new', chosen_new, chosen_old]}
+        return utils.parse_stack(tmpl)
+
+    def test_a_volume_chosen_by_a_condition_is_validated_as_chosen(self):
+        # templates/volume.yaml: a new volume, or a kept one by id.
+        new = {'name': 'scratch', 'size': 1}
+        old = {'name': 'scratch', 'volume_id': VOLUME_UUID}
+        for condition in (True, False):
+            stack = self._conditional_volume(condition, new, old)
+            self.assertIsNone(stack.validate())
+
+    def test_a_conditional_volume_with_both_keys_is_still_refused(self):
+        both = {'name': 'scratch', 'size': 1, 'volume_id': VOLUME_UUID}
+        stack = self._conditional_volume(True, both, both)
+        self.assertRaises(exception.ResourcePropertyConflict, stack.validate)
+
     def test_validation_runs_before_create(self):
         tmpl = template_format.parse(FULL_TEMPLATE)
         tmpl['resources']['capsule']['properties']['volumes'].pop()
