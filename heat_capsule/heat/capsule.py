@@ -268,6 +268,8 @@ class Capsule(resource.Resource):
 
     # Lines of each container's log the "logs" attribute shows.
     LOG_LINES = 50
+    # What the "volumes" attribute keeps of each volume the engine reports.
+    VOLUME_KEYS = ('name', 'id', 'size', 'auto_remove')
 
     properties_schema = {
         NAME: properties.Schema(
@@ -786,8 +788,7 @@ class Capsule(resource.Resource):
         if name == self.LOGS_ATTR:
             return self._logs(capsule.to_dict()) if capsule else empty
         if name == self.VOLUMES_ATTR:
-            return self.client_plugin().capsule_volumes(
-                self.resource_id) if capsule else empty
+            return self._volumes() if capsule else empty
         value = capsule.to_dict().get(name) if capsule else None
         if value is None:
             return empty
@@ -817,6 +818,24 @@ class Capsule(resource.Resource):
                 text = ''
             logs[container.get('name')] = text or ''
         return logs
+
+    def _volumes(self):
+        """[{name, id, size, auto_remove}] of the capsule's volumes.
+
+        heat-capsule-engine's extension ``GET /capsules/{id}/volumes``;
+        [] when the service has none (Zun answers 404) or the call fails:
+        reading an attribute must not fail the stack.
+        """
+        try:
+            _resp, body = self.client().capsules.api.json_request(
+                'GET', '/capsules/%s/volumes' % self.resource_id)
+        except Exception as exc:
+            LOG.debug('%(rsrc)s: no volumes: %(error)s',
+                      {'rsrc': self, 'error': exc})
+            return []
+        volumes = body.get('volumes') if isinstance(body, dict) else None
+        return [{key: item.get(key) for key in self.VOLUME_KEYS}
+                for item in volumes or () if isinstance(item, dict)]
 
     def _resolve_any_attribute(self, attr):
         value = super()._resolve_any_attribute(attr)

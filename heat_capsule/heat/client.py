@@ -29,7 +29,6 @@ waits on a capsule tolerates an unreachable service (see
 
 from keystoneauth1 import exceptions as ks_exc
 from oslo_config import cfg
-from oslo_log import log as logging
 from zunclient import client as zun_client
 from zunclient import exceptions as zc_exc
 
@@ -40,8 +39,6 @@ from heat.engine.clients import client_plugin
 from heat.engine import constraints
 
 from heat_capsule.heat import template
-
-LOG = logging.getLogger(__name__)
 
 CLIENT_NAME = template.CLIENT_NAME
 
@@ -65,9 +62,6 @@ REQUEST_TIMEOUT = cfg.IntOpt(
 cfg.CONF.register_opts(heat_config.clients_opts + [UNREACHABLE_TIMEOUT,
                                                    REQUEST_TIMEOUT],
                        group=OPT_GROUP)
-
-# What the "volumes" attribute keeps of each volume the engine reports.
-VOLUME_KEYS = ('name', 'id', 'size', 'auto_remove')
 
 # HTTP answers that mean "nothing is serving behind this address right now"
 # (a proxy or load balancer in front of a restarting service).
@@ -177,24 +171,6 @@ class ZunCapsuleClientPlugin(client_plugin.ClientPlugin):
                         '%(error)s')
         return ServiceUnreachable(message % {
             'service': service, 'waited': waited, 'error': root_cause(ex)})
-
-    def capsule_volumes(self, capsule_id):
-        """The volumes of a capsule: [{name, id, size, auto_remove}].
-
-        heat-capsule-engine's extension ``GET /capsules/{id}/volumes``;
-        [] when the service has none (Zun answers 404) or the call fails,
-        so that reading the attribute never fails a stack.
-        """
-        try:
-            _resp, body = self.client().capsules.api.json_request(
-                'GET', '/capsules/%s/volumes' % capsule_id)
-        except Exception as exc:
-            LOG.debug('No volumes for capsule %(id)s: %(error)s',
-                      {'id': capsule_id, 'error': exc})
-            return []
-        volumes = body.get('volumes') if isinstance(body, dict) else None
-        return [{key: item.get(key) for key in VOLUME_KEYS}
-                for item in volumes or () if isinstance(item, dict)]
 
     def get_capsule(self, capsule):
         """Return the UUID of a capsule given by name or UUID.

@@ -445,6 +445,24 @@ class TestAttributes(CapsuleTestCase):
         self.assertEqual({}, rsrc.FnGetAtt('addresses'))
         self.assertEqual({}, rsrc.FnGetAtt('annotations'))
 
+    def test_volumes_come_from_the_engines_volumes_call(self):
+        rsrc = self.create()
+        api = self.client.capsules.api
+        api.json_request.return_value = (mock.Mock(), {'volumes': [
+            {'name': 'data', 'id': VOLUME_UUID, 'size': 1,
+             'auto_remove': False, 'extra': 'dropped'}]})
+        self.assertEqual([{'name': 'data', 'id': VOLUME_UUID, 'size': 1,
+                           'auto_remove': False}],
+                         rsrc.FnGetAtt('volumes'))
+        api.json_request.assert_called_with(
+            'GET', '/capsules/%s/volumes' % rsrc.resource_id)
+
+    def test_volumes_are_empty_against_a_service_without_the_call(self):
+        # Zun has no /capsules/{id}/volumes: a 404 reads as no volumes.
+        rsrc = self.create()
+        self.client.capsules.api.json_request.side_effect = not_found()
+        self.assertEqual([], rsrc.FnGetAtt('volumes'))
+
     def test_show(self):
         rsrc = self.create()
         self.assertEqual(capsule_view().to_dict(), rsrc.FnGetAtt('show'))
