@@ -175,6 +175,35 @@ compute_opts = [
                     '0: none (no memory limit, counted as 0).'),
 ]
 
+# What one container or capsule may take of the host: per-container PIDs and
+# log caps that Docker enforces, and a bound on ports per capsule checked at
+# create time (heat_capsule.engine.runtime.limits,
+# heat_capsule.engine.capsule_limits).
+limits_opts = [
+    cfg.IntOpt('pids_limit', default=1024, min=1,
+               help='Most processes (and threads) each container of a '
+                    'capsule (sandbox, init and app containers) may run at '
+                    'once: Docker\'s PidsLimit. A fork or thread that '
+                    'would go over fails inside the container (EAGAIN); '
+                    'the host and other capsules are unaffected.'),
+    cfg.IntOpt('log_max_size', default=10, min=1,
+               help='MiB a container\'s json-file log may reach before '
+                    'Docker rotates it (log option max-size).'),
+    cfg.IntOpt('log_max_files', default=3, min=1,
+               help='Log files Docker keeps per container, the current one '
+                    'included (log option max-file); the oldest is '
+                    'dropped. A container\'s log thus takes at most about '
+                    'log_max_size * log_max_files MiB, and the logs call '
+                    'returns only what is still kept.'),
+    cfg.IntOpt('max_ports_per_capsule', default=32, min=0,
+               help='Most ports a capsule template may declare, counting '
+                    'every ports item of its containers and init '
+                    'containers. Each distinct port is published through '
+                    'its own docker-proxy process (about 3 MiB each). '
+                    'Above it a create is a 400 naming the first port '
+                    'over the limit.'),
+]
+
 
 def register_opts(conf):
     conf.register_opts(default_opts)
@@ -184,6 +213,7 @@ def register_opts(conf):
     conf.register_opts(isolation_opts, group='isolation')
     conf.register_opts(quota_opts, group='quota')
     conf.register_opts(compute_opts, group='compute')
+    conf.register_opts(limits_opts, group='limits')
 
 
 def database_url(conf):
@@ -198,4 +228,4 @@ def list_opts():
     return [('DEFAULT', default_opts), ('api', api_opts),
             ('database', database_opts), ('runtime', runtime_opts),
             ('isolation', isolation_opts), ('quota', quota_opts),
-            ('compute', compute_opts)]
+            ('compute', compute_opts), ('limits', limits_opts)]

@@ -57,6 +57,10 @@ class ContainerNotFound(NotFound):
     code = 'container-not-found'
 
 
+class VolumeNotFound(NotFound):
+    code = 'volume-not-found'
+
+
 class MethodNotAllowed(APIError):
     status = 405
     code = 'method-not-allowed'

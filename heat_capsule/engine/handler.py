@@ -20,6 +20,7 @@ from heat_capsule.engine.handlers import container as container_handlers
 from heat_capsule.engine.handlers import openapi as openapi_handlers
 from heat_capsule.engine.handlers import quota as quota_handlers
 from heat_capsule.engine.handlers import root as root_handlers
+from heat_capsule.engine.handlers import volume as volume_handlers
 from heat_capsule.engine import microversion
 
 LOG = logging.getLogger(__name__)
@@ -47,6 +48,10 @@ ROUTES = [
     (r'(?:/v1)?/quota_classes/(?P<quota_class_name>[^/]+)',
      {'GET': quota_handlers.show_quota_class,
       'PUT': quota_handlers.update_quota_class}, True),
+    (r'(?:/v1)?/volumes', {'GET': volume_handlers.list_volumes}, True),
+    (r'(?:/v1)?/volumes/(?P<volume_uuid>[^/]+)',
+     {'GET': volume_handlers.show_volume,
+      'DELETE': volume_handlers.delete_volume}, True),
 ]
 _COMPILED = [(re.compile('^%s/?$' % pattern), methods, versioned)
              for pattern, methods, versioned in ROUTES]

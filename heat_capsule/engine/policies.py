@@ -72,6 +72,21 @@ RULES = [
         'Set limits of a quota class ("default" changes every project\'s '
         'defaults).',
         [{'method': 'PUT', 'path': '/v1/quota_classes/{quota_class_name}'}]),
+    policy.DocumentedRuleDefault(
+        'volume:get_all', 'rule:admin_or_owner',
+        'List the volumes of the caller\'s project (engine extension).',
+        [{'method': 'GET', 'path': '/v1/volumes'}]),
+    policy.DocumentedRuleDefault(
+        'volume:get_all_all_projects', 'rule:context_is_admin',
+        'List the volumes of every project (all_projects=1).',
+        [{'method': 'GET', 'path': '/v1/volumes?all_projects=1'}]),
+    policy.DocumentedRuleDefault(
+        'volume:get', 'rule:admin_or_owner', 'Show a volume.',
+        [{'method': 'GET', 'path': '/v1/volumes/{volume_uuid}'}]),
+    policy.DocumentedRuleDefault(
+        'volume:delete', 'rule:admin_or_owner',
+        'Delete a volume no capsule uses.',
+        [{'method': 'DELETE', 'path': '/v1/volumes/{volume_uuid}'}]),
 ]
 
 

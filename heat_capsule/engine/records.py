@@ -164,7 +164,7 @@ def build(template, ctx, default_requests=(None, None)):
             volume_uuid = str(uuidlib.uuid4())
             new_volumes.append(models.Volume(
                 uuid=volume_uuid, project_id=ctx.project_id,
-                size=cinder.get('size'),
+                name=volume['name'], size=cinder.get('size'),
                 auto_remove=bool(cinder.get('autoRemove', False)),
                 attached_to=capsule_uuid))
         volume_map[volume['name']] = volume_uuid

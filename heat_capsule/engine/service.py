@@ -40,6 +40,7 @@ def make_services(conf, runtime=None, db=None):
 def make_driver(conf):
     # Imported here so that an API-only process needs no docker SDK.
     from heat_capsule.engine.runtime import docker_driver
+    from heat_capsule.engine.runtime import limits
     from heat_capsule.engine.runtime import security
 
     return docker_driver.DockerDriver(
@@ -47,7 +48,8 @@ def make_driver(conf):
         conf.runtime.network_name, instance=conf.runtime.instance_name,
         subnet_pool=conf.isolation.subnet_pool,
         subnet_prefix=conf.isolation.subnet_prefix,
-        security_profile=security.from_conf(conf))
+        security_profile=security.from_conf(conf),
+        limits=limits.ContainerLimits.from_conf(conf))
 
 
 def make_runtime(conf, db):

@@ -253,6 +253,12 @@ class Capsule(resource.Resource):
     once every container with a healthcheck reports healthy (an extension
     of the heat-capsule engine; Zun has no healthcheck in capsules), so
     resources that depend on it start after the service is ready.
+
+    Kept volumes. A volume created from size without auto_remove outlives
+    the capsule and its stack; the "volumes" attribute gives its id, which
+    a later capsule passes as volume_id to attach it again. On the
+    heat-capsule engine such a volume is listed and deleted with
+    GET/DELETE /v1/volumes (engine extension).
     """
 
     support_status = support.SupportStatus(
@@ -273,15 +279,17 @@ class Capsule(resource.Resource):
     ATTRIBUTES = (
         ADDRESSES_ATTR, STATUS_ATTR, STATUS_REASON_ATTR, CONTAINERS_ATTR,
         INIT_CONTAINERS_ATTR, CPU_ATTR, MEMORY_ATTR, NAME_ATTR, LABELS_ATTR,
-        ANNOTATIONS_ATTR, LOGS_ATTR,
+        ANNOTATIONS_ATTR, LOGS_ATTR, VOLUMES_ATTR,
     ) = (
         'addresses', 'status', 'status_reason', 'containers',
         'init_containers', 'cpu', 'memory', 'name', 'labels',
-        'annotations', 'logs',
+        'annotations', 'logs', 'volumes',
     )
 
     # Lines of each container's log the "logs" attribute shows.
     LOG_LINES = 50
+    # What the "volumes" attribute keeps of each volume the engine reports.
+    VOLUME_KEYS = ('name', 'id', 'size', 'auto_remove')
 
     properties_schema = {
         NAME: properties.Schema(
@@ -433,6 +441,15 @@ class Capsule(resource.Resource):
             type=attributes.Schema.MAP,
             cache_mode=attributes.Schema.CACHE_NONE,
         ),
+        VOLUMES_ATTR: attributes.Schema(
+            _('The volumes of the capsule: a list of maps with "name" (as '
+              'in the volumes property), "id", "size" and "auto_remove". '
+              'A volume that is not auto-removed outlives the capsule: '
+              'pass its id as volume_id to attach it to another capsule. '
+              'Empty against a service without the volumes extension '
+              '(Zun).'),
+            type=attributes.Schema.LIST,
+        ),
     }
 
     # What an attribute resolves to when there is no capsule (not created
@@ -442,6 +459,7 @@ class Capsule(resource.Resource):
         CONTAINERS_ATTR: list, INIT_CONTAINERS_ATTR: list,
         CPU_ATTR: lambda: None, MEMORY_ATTR: lambda: None, NAME_ATTR: str,
         LABELS_ATTR: dict, ANNOTATIONS_ATTR: dict, LOGS_ATTR: dict,
+        VOLUMES_ATTR: list,
     }
 
     # -- validation -------------------------------------------------------
@@ -453,17 +471,19 @@ class Capsule(resource.Resource):
             path=[self.stack.t.RESOURCES, self.t.name, section] + path,
             message=message)
 
-    def _unresolved(self, path):
+    def _unresolved(self, path, leaf_only=False):
         """Whether the raw value at ``path`` is still an intrinsic function.
 
         At validation time ``get_attr`` of a resource that does not exist
         yet resolves to None (or '' for a string); such a value is unknown,
-        not missing.
+        not missing. ``leaf_only``: a function around the value (an ``if``
+        choosing a whole volume, say) does not count; the resolved value
+        says what it chose.
         """
         value = self.properties.data
         for key in path:
             if isinstance(value, function.Function):
-                return True
+                return not leaf_only
             try:
                 value = value[key]
             except (KeyError, IndexError, TypeError):
@@ -534,12 +554,14 @@ class Capsule(resource.Resource):
                 claimed[volume_id] = '%s[%d]' % (self.VOLUMES, index)
             given = [key for key in (tmpl.VOLUME_SIZE, tmpl.VOLUME_ID)
                      if volume.get(key) not in (None, '')
-                     or self._unresolved(path + [key])]
+                     or self._unresolved(path + [key], leaf_only=True)]
             where = ['%s[%d].%s' % (self.VOLUMES, index, key)
                      for key in (tmpl.VOLUME_SIZE, tmpl.VOLUME_ID)]
             if len(given) == 2:
                 raise exception.ResourcePropertyConflict(*where)
-            if not given:
+            if not given and not any(
+                    self._unresolved(path + [key])
+                    for key in (tmpl.VOLUME_SIZE, tmpl.VOLUME_ID)):
                 raise exception.PropertyUnspecifiedError(*where)
         return declared
 
@@ -802,6 +824,8 @@ class Capsule(resource.Resource):
             return empty
         if name == self.LOGS_ATTR:
             return self._logs(capsule.to_dict()) if capsule else empty
+        if name == self.VOLUMES_ATTR:
+            return self._volumes() if capsule else empty
         value = capsule.to_dict().get(name) if capsule else None
         if value is None:
             return empty
@@ -831,6 +855,24 @@ class Capsule(resource.Resource):
                 text = ''
             logs[container.get('name')] = text or ''
         return logs
+
+    def _volumes(self):
+        """[{name, id, size, auto_remove}] of the capsule's volumes.
+
+        heat-capsule-engine's extension ``GET /capsules/{id}/volumes``;
+        [] when the service has none (Zun answers 404) or the call fails:
+        reading an attribute must not fail the stack.
+        """
+        try:
+            _resp, body = self.client().capsules.api.json_request(
+                'GET', '/capsules/%s/volumes' % self.resource_id)
+        except Exception as exc:
+            LOG.debug('%(rsrc)s: no volumes: %(error)s',
+                      {'rsrc': self, 'error': exc})
+            return []
+        volumes = body.get('volumes') if isinstance(body, dict) else None
+        return [{key: item.get(key) for key in self.VOLUME_KEYS}
+                for item in volumes or () if isinstance(item, dict)]
 
     def _resolve_any_attribute(self, attr):
         value = super()._resolve_any_attribute(attr)

@@ -219,6 +219,58 @@ class TemplatesTest(base.HeatCapsuleTest):
         self._delete_and_check_gone(ident, web_id)
         self.assert_capsule_gone(client_id)
 
+    def _volumes_api(self, method, path='', session=None, **params):
+        """The engine's volumes API with a real token (demo's default)."""
+        session = session or self.session
+        return requests.request(
+            method, base.ENGINE_URL + '/volumes' + path, params=params,
+            headers={'X-Auth-Token': session.get_token()}, timeout=30)
+
+    def test_volume(self):
+        first, capsule_id, outputs = self._create('volume', 'capsule')
+        volume_id = outputs['volume_id']
+        self.assertEqual([{'name': 'data', 'id': volume_id, 'size': 1,
+                           'auto_remove': False}], outputs['volumes'])
+        # Cleanups run last-in first: the stacks go, then the volume.
+        self.addCleanup(self._volumes_api, 'DELETE', '/' + volume_id)
+        self.addCleanup(self._stack_delete, first)
+        self.assertEqual(capsule_id, self._volumes_api(
+            'GET', '/' + volume_id).json()['capsule_uuid'])
+        self.assertEqual(409, self._volumes_api(
+            'DELETE', '/' + volume_id).status_code)
+        self._delete_and_check_gone(first, capsule_id)
+
+        # Kept: listed with no capsule, still in Docker; another project
+        # (the admin's own) does not list it, all_projects does.
+        listed = {v['uuid']: v for v in
+                  self._volumes_api('GET').json()['volumes']}
+        self.assertIsNone(listed[volume_id]['capsule_uuid'])
+        docker_name = 'hc-vol-' + volume_id
+        self.assertIn(docker_name,
+                      [v.name for v in self.docker.volumes.list()])
+        admin = base.keystone_session(base.ADMIN_CLOUD)
+        self.assertNotIn(volume_id, [v['uuid'] for v in self._volumes_api(
+            'GET', session=admin).json()['volumes']])
+        self.assertIn(volume_id, [v['uuid'] for v in self._volumes_api(
+            'GET', session=admin, all_projects=1).json()['volumes']])
+
+        # A second stack attaches it by id and counts a second visit.
+        second, capsule_id, outputs = self._create(
+            'volume', 'capsule', parameters={'volume_id': volume_id})
+        self.addCleanup(self._stack_delete, second)
+        self.assertEqual(volume_id, outputs['volume_id'])
+        base.wait_for(lambda: self.exec_in(capsule_id, 'counter', 'cat',
+                                           '/data/count') == (0, '2\n'),
+                      what='the second visit counted')
+        self._delete_and_check_gone(second, capsule_id)
+
+        self.assertEqual(204, self._volumes_api(
+            'DELETE', '/' + volume_id).status_code)
+        self.assertEqual(404, self._volumes_api(
+            'GET', '/' + volume_id).status_code)
+        self.assertNotIn(docker_name,
+                         [v.name for v in self.docker.volumes.list()])
+
 
 def _epoch_seconds(docker_time):
     """Whole epoch seconds of Docker's RFC 3339 time."""

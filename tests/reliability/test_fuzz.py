@@ -11,6 +11,7 @@ the same templates mutated at a random place (wrong types, missing keys,
 huge numbers, unicode, deep nesting), and plain garbage bodies; plus random
 query strings for the list call, random identifiers for show/delete/volumes,
 the quota API (targets, limits drawn from ``schemas.quota.UPDATE``, roles),
+the volumes API (``/v1/volumes``, engine extension),
 random microversion headers, random content types and methods.
 
 Every response must be below 500, and every error must be Zun's envelope
@@ -364,10 +365,10 @@ PROJECTS = st.none() | st.sampled_from(['p1', 'p2', 'admin-project'])
 
 
 # --- the fuzz tests --------------------------------------------------------
-# 1,600 + 3,000 + 3,400 + 1,000 + 1,200 + 900 + 2,400 = 13,500 requests (more
-# with the follow-ups of successful creates and quota updates). Creates are
-# the slowest (schema-driven generation and a database write), so they get
-# fewer.
+# 1,600 + 3,000 + 3,400 + 1,000 + 1,200 + 900 + 1,000 + 2,400 = 14,500
+# requests (more with the follow-ups of successful creates and quota
+# updates). Creates are the slowest (schema-driven generation and a database
+# write), so they get fewer.
 
 @fuzz(1600)
 @given(body=BODIES, content_type=CONTENT_TYPES, version=VERSIONS,
@@ -381,6 +382,7 @@ def test_fuzz_create(app, body, content_type, version, roles, project,
         headers = _headers(version, roles, project)
         send(app, 'GET', '/v1/capsules/%s' % uuid, headers)
         send(app, 'GET', '/v1/capsules/%s/volumes' % uuid, headers)
+        send(app, 'GET', '/v1/volumes', headers)
 
 
 @fuzz(3000)
@@ -516,6 +518,49 @@ def test_fuzz_quota_updates(app, kind, target, body):
     else:
         assert resp.status_int in (400, 404), resp.body
         assert after.json == before.json
+
+
+@pytest.fixture(scope='module')
+def volume_targets(app):
+    """uuids of two kept volumes of project p1: one a capsule uses, one
+    free (its capsule deleted; the detached runtime never purges, so its
+    row is released by hand as the reconciler would)."""
+    headers = _headers('container 1.40', 'member', 'p1')
+    found = []
+    for name in ('vols-used', 'vols-free'):
+        body = json.dumps({'template': {
+            'kind': 'capsule', 'metadata': {'name': name}, 'spec': {
+                'containers': [{'image': 'busybox', 'volumeMounts': [
+                    {'name': 'data', 'mountPath': '/data'}]}],
+                'volumes': [{'name': 'data', 'cinder': {'size': 1}}]}}})
+        created = send(app, 'POST', '/v1/capsules', headers, body.encode(),
+                       'application/json')
+        found.append(created.json['uuid'])
+    volumes = send(app, 'GET', '/v1/volumes', headers).json['volumes']
+    by_capsule = {v['capsule_uuid']: v['uuid'] for v in volumes}
+    app.services.db.purge_capsule(found[1])
+    return [by_capsule[found[0]], by_capsule[found[1]]]
+
+
+@fuzz(1000)
+@given(method=st.sampled_from(['GET', 'DELETE', 'GET', 'PUT', 'POST',
+                               'PATCH']),
+       ident=st.none() | st.integers(0, 1) | IDENTS,
+       query=QUERIES, version=VERSIONS, roles=ROLES, project=PROJECTS,
+       prefix=st.sampled_from(['/v1/volumes', '/volumes', '/v1/volumes/',
+                               '//v1//volumes//']))
+def test_fuzz_volumes(app, volume_targets, method, ident, query, version,
+                      roles, project, prefix):
+    """The volumes API: list, show and delete random and real volumes
+    (one in use, one free) from random projects and roles."""
+    path = prefix.rstrip('/')
+    if isinstance(ident, int):
+        ident = volume_targets[ident]
+    if ident is not None:
+        path += '/' + urllib.parse.quote(ident, safe='')
+    if query:
+        path += '?' + query
+    send(app, method, path, _headers(version, roles, project))
 
 
 @fuzz(2400)

@@ -23,4 +23,6 @@ def detached_app(state_dir, overrides=None, **api_overrides):
             conf.set_override(name, value, group)
     services = service.make_services(conf)
     services.db.upgrade()
-    return deploy.make_app(services)
+    app = deploy.make_app(services)
+    app.services = services    # for tests that set up rows directly
+    return app

@@ -314,3 +314,43 @@ class Database(quota_db.QuotaQueries):
     def volume_uuids(self):
         with self._reader() as session:
             return set(session.scalars(sa.select(models.Volume.uuid)))
+
+    def list_volumes(self, project_id=None):
+        """Every volume of a project (None: of every project), oldest
+        first, kept ones whose capsule is gone included."""
+        query = sa.select(models.Volume).order_by(models.Volume.id)
+        if project_id is not None:
+            query = query.where(models.Volume.project_id == project_id)
+        with self._reader() as session:
+            return list(session.scalars(query))
+
+    def get_volume(self, uuid, project_id=None):
+        """The volume `uuid` of a project (None: any), or None."""
+        query = sa.select(models.Volume).where(models.Volume.uuid == uuid)
+        if project_id is not None:
+            query = query.where(models.Volume.project_id == project_id)
+        with self._reader() as session:
+            return session.scalar(query)
+
+    def delete_volume(self, uuid, project_id=None):
+        """Delete the row of a volume no capsule uses, atomically.
+
+        The caller then removes the Docker volume; one left behind (Docker
+        down) has no row, and the reconciler's orphan collection removes it.
+
+        :raises VolumeNotFound: no such volume (in that project).
+        :raises VolumeInUse: a capsule (live or being deleted) holds it.
+        """
+        condition = [models.Volume.uuid == uuid]
+        if project_id is not None:
+            condition.append(models.Volume.project_id == project_id)
+        with self._writer() as session:
+            deleted = session.execute(sa.delete(models.Volume).where(
+                *condition, models.Volume.attached_to.is_(None)))
+            if deleted.rowcount == 1:
+                return
+            holder = session.scalar(sa.select(
+                models.Volume.attached_to).where(*condition))
+            if holder is None:
+                raise VolumeNotFound(uuid)
+            raise VolumeInUse(uuid, holder)

@@ -111,6 +111,8 @@ class Volume(TimestampMixin, Base):
     uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), unique=True)
     project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255),
                                                     index=True)
+    # the spec volume name it was created under (None before 0004)
+    name: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
     size: orm.Mapped[float | None] = orm.mapped_column()
     auto_remove: orm.Mapped[bool] = orm.mapped_column(default=False)
     # uuid of the live capsule using it, or None when free

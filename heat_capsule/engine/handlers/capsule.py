@@ -8,6 +8,7 @@ import urllib.parse
 
 from oslo_utils import uuidutils
 
+from heat_capsule.engine import capsule_limits
 from heat_capsule.engine.db import api as db_api
 from heat_capsule.engine import errors
 from heat_capsule.engine.handlers import quota as quota_handlers
@@ -45,6 +46,8 @@ def create_capsule(req):
     util.enforce(req, 'capsule:create')
     body = util.read_json_body(req)
     try:
+        capsule_limits.check_ports(
+            body, req.services.conf.limits.max_ports_per_capsule)
         template = validation.validate_create_body(
             body, host_cpus=req.services.host and req.services.host.cpus())
     except validation.InvalidInput as exc:

@@ -181,7 +181,7 @@ def _lookup(req, ident):
     return found
 
 
-def _driver(services):
+def runtime_driver(services):
     """The runtime's Docker driver; an API-only process makes its own."""
     runtime = services.runtime
     driver = getattr(runtime, 'driver', None)
@@ -211,7 +211,7 @@ def container_logs(req):
     util.enforce(req, 'container:logs', capsule.project_id)
     params = _params(req)
     try:
-        found = _driver(req.services).container_logs(
+        found = runtime_driver(req.services).container_logs(
             capsule.uuid, container.uuid, max_bytes=MAX_LOG_BYTES, **params)
     except runtime_spec.DockerUnavailable as exc:
         raise errors.ServiceUnavailable(

@@ -155,6 +155,37 @@ VOLUME_LIST = {
             'auto_remove': {'type': 'boolean', 'nullable': True}}}}},
 }
 
+VOLUME_VIEW = {
+    'type': 'object',
+    'description': 'A Docker volume the engine made for a capsule (engine '
+                   'extension); it outlives its capsule unless it was '
+                   'auto-removed.',
+    'required': ['uuid', 'name', 'size', 'auto_remove', 'capsule_uuid',
+                 'project_id', 'created_at'],
+    'properties': {
+        'uuid': {'type': 'string', 'format': 'uuid'},
+        'name': _NULLABLE_STRING,
+        'size': {'type': 'number', 'nullable': True,
+                 'description': 'GiB asked for (not enforced).'},
+        'auto_remove': {'type': 'boolean'},
+        'capsule_uuid': {'type': 'string', 'nullable': True,
+                         'description': 'The capsule using it; null when '
+                                        'it is free.'},
+        'project_id': {'type': 'string'},
+        'created_at': {'type': 'string'},
+    },
+}
+
+VOLUMES = {
+    'type': 'object', 'required': ['volumes'],
+    'properties': {'volumes': {
+        'type': 'array', 'items': {'$ref': '#/components/schemas/Volume'}}},
+}
+
+_VOLUME_UUID = {'name': 'volume_uuid', 'in': 'path', 'required': True,
+                'schema': {'type': 'string'},
+                'description': 'The volume uuid.'}
+
 
 def _ref(name):
     return {'$ref': '#/components/schemas/%s' % name}
@@ -346,6 +377,32 @@ def build(host_url=''):
                                       'string.')},
                         **_errors(400, 409, 500, 503,
                                   *_VERSIONED_ERRORS))}},
+            '/v1/volumes': {'get': {
+                'operationId': 'listVolumes',
+                'summary': "Engine extension: the project's volumes (also "
+                           'at /volumes), kept ones included.',
+                'parameters': [version_param, _ALL_PROJECTS],
+                'responses': dict(
+                    {'200': _json(VOLUMES, 'The volumes.')},
+                    **_errors(400, *_VERSIONED_ERRORS))}},
+            '/v1/volumes/{volume_uuid}': {
+                'parameters': [_VOLUME_UUID],
+                'get': {
+                    'operationId': 'showVolume',
+                    'summary': 'Engine extension: one volume.',
+                    'parameters': [version_param],
+                    'responses': dict(
+                        {'200': _json(_ref('Volume'), 'The volume.')},
+                        **_errors(*_VERSIONED_ERRORS))},
+                'delete': {
+                    'operationId': 'deleteVolume',
+                    'summary': 'Engine extension: delete a volume no '
+                               'capsule uses, with its Docker volume; 409 '
+                               'while a capsule uses it.',
+                    'parameters': [version_param],
+                    'responses': dict(
+                        {'204': {'description': 'Deleted.'}},
+                        **_errors(409, *_VERSIONED_ERRORS))}},
         },
         'components': {
             'schemas': {
@@ -353,6 +410,7 @@ def build(host_url=''):
                 'Capsule': CAPSULE_VIEW,
                 'Container': CONTAINER_VIEW,
                 'Error': ERROR_ENVELOPE,
+                'Volume': VOLUME_VIEW,
             },
             'parameters': {'OpenStackAPIVersion': {
                 'name': 'OpenStack-API-Version', 'in': 'header',

@@ -29,6 +29,8 @@ What the driver refuses to do
     host bind mounts, no host network, PID or IPC namespace.  The spec has no
     field for any of these, and there is no pass-through.  Capabilities and
     no-new-privileges come from :mod:`security` alone (least privilege).
+    Every container (sandbox, init, app) also gets the operator's PIDs limit
+    and json-file log rotation (:mod:`limits`).
 
 Volume size
     A VolumeSpec ``size`` (GiB) is **recorded, not enforced**: it is stored as
@@ -64,6 +66,7 @@ import requests
 import urllib3
 
 from heat_capsule.engine.runtime import images
+from heat_capsule.engine.runtime import limits as limits_mod
 from heat_capsule.engine.runtime import networks
 from heat_capsule.engine.runtime import security
 from heat_capsule.engine.runtime import spec
@@ -308,6 +311,8 @@ class DockerDriver:
         `subnet_prefix`: their prefix length.
     :param security_profile: a :class:`security.Profile` (default: its
         defaults).
+    :param limits: the PIDs and log limits of every container it makes
+        (a :class:`limits.ContainerLimits`; its defaults when None).
 
     The docker client is created on first use, so building a driver never
     fails when Docker is down.
@@ -319,8 +324,9 @@ class DockerDriver:
                  timeout=DEFAULT_TIMEOUT, instance='heat-capsule',
                  subnet_pool=networks.DEFAULT_SUBNET_POOL,
                  subnet_prefix=networks.DEFAULT_SUBNET_PREFIX,
-                 security_profile=None):
+                 security_profile=None, limits=None):
         self.docker_url = docker_url
+        self.limits = limits or limits_mod.ContainerLimits()
         self.instance = instance
         self._owner = '%s=%s' % (spec.LABEL_ENGINE, instance)
         self.sandbox_image = sandbox_image
@@ -603,7 +609,8 @@ class DockerDriver:
             ipc_mode='shareable',
             restart_policy={'Name': 'unless-stopped'},
             port_bindings=bindings,
-            **self.security.host_config(spec.ROLE_SANDBOX))
+            **self.security.host_config(spec.ROLE_SANDBOX),
+            **self.limits.host_config())
         networking_config = api.create_networking_config(
             {network.name: api.create_endpoint_config()})
         labels = self._labels(**{spec.LABEL_CAPSULE: capsule.uuid,
@@ -735,7 +742,8 @@ class DockerDriver:
             mem_limit=container.memory * 1024 * 1024 if container.memory
             else None,
             mounts=mounts or None,
-            **self.security.host_config(container.role))
+            **self.security.host_config(container.role),
+            **self.limits.host_config())
         labels = self._labels(**{spec.LABEL_CAPSULE: capsule.uuid,
                                  spec.LABEL_ROLE: container.role,
                                  spec.LABEL_CONTAINER: container.uuid})

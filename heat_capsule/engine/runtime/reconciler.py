@@ -335,13 +335,20 @@ class Reconciler:
 
         Rows are written before Docker volumes exist and deleted after
         they are removed, so a volume without a row was left by a crash
-        during a delete.
+        during a delete, or by ``DELETE /v1/volumes/{uuid}`` while Docker
+        did not answer (that call deletes the row first).
         """
         known = self.db.volume_uuids()
         for volume_uuid in self.driver.list_volumes():
             if volume_uuid not in known:
                 LOG.info('Removing orphan volume %s', volume_uuid)
-                self.driver.remove_volume(volume_uuid)
+                try:
+                    self.driver.remove_volume(volume_uuid)
+                except rspec.DockerUnavailable:
+                    raise
+                except rspec.CapsuleRuntimeError as exc:  # still in use
+                    LOG.warning('Orphan volume %s stays for now: %s',
+                                volume_uuid, exc)
 
     def _collect_networks(self):
         """Remove networks of projects without capsules (a crash between a

@@ -445,6 +445,24 @@ class TestAttributes(CapsuleTestCase):
         self.assertEqual({}, rsrc.FnGetAtt('addresses'))
         self.assertEqual({}, rsrc.FnGetAtt('annotations'))
 
+    def test_volumes_come_from_the_engines_volumes_call(self):
+        rsrc = self.create()
+        api = self.client.capsules.api
+        api.json_request.return_value = (mock.Mock(), {'volumes': [
+            {'name': 'data', 'id': VOLUME_UUID, 'size': 1,
+             'auto_remove': False, 'extra': 'dropped'}]})
+        self.assertEqual([{'name': 'data', 'id': VOLUME_UUID, 'size': 1,
+                           'auto_remove': False}],
+                         rsrc.FnGetAtt('volumes'))
+        api.json_request.assert_called_with(
+            'GET', '/capsules/%s/volumes' % rsrc.resource_id)
+
+    def test_volumes_are_empty_against_a_service_without_the_call(self):
+        # Zun has no /capsules/{id}/volumes: a 404 reads as no volumes.
+        rsrc = self.create()
+        self.client.capsules.api.json_request.side_effect = not_found()
+        self.assertEqual([], rsrc.FnGetAtt('volumes'))
+
     def test_show(self):
         rsrc = self.create()
         self.assertEqual(capsule_view().to_dict(), rsrc.FnGetAtt('show'))
@@ -456,7 +474,7 @@ class TestAttributes(CapsuleTestCase):
             'addresses': {}, 'status': '', 'status_reason': '',
             'containers': [], 'init_containers': [], 'cpu': None,
             'memory': None, 'name': '', 'labels': {}, 'annotations': {},
-            'logs': {}, 'show': {},
+            'logs': {}, 'show': {}, 'volumes': [],
         }
         self.assertEqual(set(capsule.Capsule.attributes_schema) | {'show'},
                          set(expected))
@@ -669,6 +687,27 @@ class TestValidate(CapsuleTestCase):
             'get_attr': ['vol', 'string']}
         stack = utils.parse_stack(tmpl)
         self.assertIsNone(stack.validate())
+
+    def _conditional_volume(self, new, chosen_new, chosen_old):
+        """FULL_TEMPLATE whose 'scratch' volume an ``if`` chooses."""
+        tmpl = template_format.parse(FULL_TEMPLATE)
+        tmpl['conditions'] = {'new': new}
+        props = tmpl['resources']['capsule']['properties']
+        props['volumes'][1] = {'if': ['new', chosen_new, chosen_old]}
+        return utils.parse_stack(tmpl)
+
+    def test_a_volume_chosen_by_a_condition_is_validated_as_chosen(self):
+        # templates/volume.yaml: a new volume, or a kept one by id.
+        new = {'name': 'scratch', 'size': 1}
+        old = {'name': 'scratch', 'volume_id': VOLUME_UUID}
+        for condition in (True, False):
+            stack = self._conditional_volume(condition, new, old)
+            self.assertIsNone(stack.validate())
+
+    def test_a_conditional_volume_with_both_keys_is_still_refused(self):
+        both = {'name': 'scratch', 'size': 1, 'volume_id': VOLUME_UUID}
+        stack = self._conditional_volume(True, both, both)
+        self.assertRaises(exception.ResourcePropertyConflict, stack.validate)
 
     def test_validation_runs_before_create(self):
         tmpl = template_format.parse(FULL_TEMPLATE)
