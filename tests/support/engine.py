@@ -22,6 +22,12 @@ from heat_capsule.engine import cmd
 from heat_capsule.engine import service
 
 BUSYBOX = 'busybox:latest'
+# [runtime] default_termination_grace_period of test engines. Nearly every
+# test capsule runs a PID 1 that ignores SIGTERM (sleep, sh, httpd), so each
+# delete waits out the whole grace period: 1 s keeps the stop sequence in
+# every delete of the suite without the product's 10 s each. The graceful
+# delete tests set their own periods; benchmarks pass None (the default).
+TEST_GRACE_PERIOD = 1
 
 
 def free_port():
@@ -43,25 +49,30 @@ def ensure_test_images():
     return client
 
 
-def config_text(state_dir, port, instance, extra='', resync_interval=5):
+def config_text(state_dir, port, instance, extra='', resync_interval=5,
+                grace_period=TEST_GRACE_PERIOD):
     """The engine's configuration; `extra` lands in ``[runtime]`` unless it
-    opens sections of its own."""
+    opens sections of its own; `grace_period` None keeps the product's
+    default_termination_grace_period."""
+    grace = '' if grace_period is None else (
+        'default_termination_grace_period = %d\n' % grace_period)
     return (
         '[DEFAULT]\nstate_dir = %(state)s\ndebug = false\n'
         'log_file = %(state)s/engine.log\n'
         '[api]\nport = %(port)d\n'
         '[runtime]\nnetwork_name = hc-test\n'
         'instance_name = %(instance)s\nresync_interval = %(resync)d\n'
-        '%(extra)s\n'
+        '%(grace)s%(extra)s\n'
         % {'state': state_dir, 'port': port, 'instance': instance,
-           'extra': extra, 'resync': resync_interval})
+           'extra': extra, 'resync': resync_interval, 'grace': grace})
 
 
-def write_config(state_dir, port, instance, extra='', resync_interval=5):
+def write_config(state_dir, port, instance, extra='', resync_interval=5,
+                 grace_period=TEST_GRACE_PERIOD):
     path = os.path.join(state_dir, 'engine.conf')
     with open(path, 'w') as handle:
         handle.write(config_text(state_dir, port, instance, extra,
-                                 resync_interval))
+                                 resync_interval, grace_period))
     return path
 
 
@@ -102,13 +113,14 @@ class EngineProcess:
     """``heat-capsule-engine`` started as a real process on 127.0.0.1."""
 
     def __init__(self, extra_conf='', state_dir=None, instance=None,
-                 port=None, resync_interval=5):
+                 port=None, resync_interval=5,
+                 grace_period=TEST_GRACE_PERIOD):
         self.state_dir = state_dir or tempfile.mkdtemp(prefix='hc-engine-')
         self.instance = instance or new_instance()
         self.port = port or free_port()
         self.config_file = write_config(self.state_dir, self.port,
                                         self.instance, extra_conf,
-                                        resync_interval)
+                                        resync_interval, grace_period)
         self.url = 'http://127.0.0.1:%d' % self.port
         self.proc = None
 

@@ -12,6 +12,7 @@ from heat_capsule.engine.db import api as db_api
 from heat_capsule.engine import errors
 from heat_capsule.engine.handlers import util
 from heat_capsule.engine import records
+from heat_capsule.engine.runtime import stopping
 from heat_capsule.engine import validation
 from heat_capsule.engine.views import capsule as capsule_view
 
@@ -44,10 +45,12 @@ def create_capsule(req):
     body = util.read_json_body(req)
     try:
         template = validation.validate_create_body(body)
+        grace = stopping.requested_grace_period(req.services.conf, template)
     except validation.InvalidInput as exc:
         raise errors.SchemaValidationError(str(exc))
     capsule, new_volumes, attach, attach_paths = records.build(
         template, req.context)
+    capsule.termination_grace_period = grace
     try:
         req.services.db.create_capsule(capsule, new_volumes, attach)
     except db_api.VolumeNotFound as exc:
