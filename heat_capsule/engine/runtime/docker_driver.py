@@ -920,6 +920,19 @@ class DockerDriver:
                 raise
             return signal
 
+    def kill_container(self, docker_id):
+        """SIGKILL a container; True if it was running."""
+        with self._errors('kill container %s' % docker_id):
+            try:
+                self._api.kill(docker_id)
+            except docker_errors.NotFound:
+                return False
+            except docker_errors.APIError as e:
+                if _is_conflict(e):      # not running (any more)
+                    return False
+                raise
+            return True
+
     def remove_container(self, docker_id):
         """Force-remove one container (SIGKILL if it runs); 1 or 0."""
         with self._errors('remove container %s' % docker_id):

@@ -13,8 +13,8 @@ capsule runs, in the reconciler's sync of that capsule (:class:`Stopper`):
    grace period) is written to its row, and the sync returns: it does not
    hold a worker thread.  Docker's ``die`` events bring the capsule back as
    its containers exit, and a delayed resync at the deadline.
-3. When nothing runs any more, or at the deadline, every container is
-   removed with force (SIGKILL for whatever still runs), the init and app
+3. When nothing runs any more, or at the deadline, what still runs gets
+   SIGKILL (all at once), and every container is removed, the init and app
    containers first and the **sandbox last** (DockerDriver.remove_capsule);
    then the auto-remove volumes and the rows.
 
@@ -74,7 +74,7 @@ def requested_grace_period(conf, template):
             'template.spec.%s' % FIELD,
             '%d is greater than the maximum of %d this service allows '
             '(seconds a deleted capsule may keep running)' % (value, limit))
-    return value
+    return int(value)      # JSON's 5.0 is a whole number too
 
 
 def grace_period(conf, stored):
@@ -123,21 +123,22 @@ class Stopper:
                 live.append(state)
         if not live:
             return 0
-        now = models.utcnow()
         if capsule.stop_deadline is not None:
-            left = (capsule.stop_deadline - now).total_seconds()
+            left = (capsule.stop_deadline - models.utcnow()).total_seconds()
             if left <= 0:
                 LOG.info('Capsule %s: the grace period is over; killing '
                          '%d container(s)', capsule.uuid, len(live))
+                self._each(self.driver.kill_container, live)
                 return 0
             return left
         grace = grace_period(self.conf, capsule.termination_grace_period)
         if grace == 0:
             return 0
-        signals = self._signal(live)
+        signals = self._each(self.driver.send_stop_signal, live)
         if not any(signals.values()):
             return 0      # all exited meanwhile
-        deadline = now + datetime.timedelta(seconds=grace)
+        # From the last signal sent: each program gets the whole period.
+        deadline = models.utcnow() + datetime.timedelta(seconds=grace)
         names = _names(capsule, signals)
         reason = ('Stopping: sent %s; containers still running at %s UTC '
                   '(grace period %d s) will be killed.'
@@ -147,14 +148,13 @@ class Stopper:
         LOG.info('Capsule %s: %s', capsule.uuid, reason)
         return grace
 
-    def _signal(self, states):
-        """{container uuid: the signal sent or None}, sent side by side."""
+    def _each(self, call, states):
+        """{container uuid: call(docker id)} for every state, side by side
+        (signals, and the kills at the deadline, reach them together)."""
         if len(states) == 1:
-            return {states[0].container_uuid:
-                    self.driver.send_stop_signal(states[0].docker_id)}
+            return {states[0].container_uuid: call(states[0].docker_id)}
         pending = {state.container_uuid: self.executor.submit(
-            self.driver.send_stop_signal, state.docker_id)
-            for state in states}
+            call, state.docker_id) for state in states}
         return {uuid: future.result() for uuid, future in pending.items()}
 
 
