@@ -180,7 +180,7 @@ def leftovers(client, capsule_uuid):
         'label': '%s=%s' % (rspec.LABEL_CAPSULE, capsule_uuid)})
 
 
-# -- fixtures -------------------------------------------------------------------
+# -- fixtures ---------------------------------------------------------------
 
 @pytest.fixture(scope='module')
 def client():
@@ -208,7 +208,7 @@ def stopsignal_image(client):
     client.images.remove(tag, force=True)
 
 
-# -- tests ----------------------------------------------------------------------
+# -- tests ------------------------------------------------------------------
 
 def test_programs_get_their_stop_signal_and_flush_to_a_kept_volume(
         engine, client, stopsignal_image):
@@ -348,7 +348,7 @@ def test_the_grace_period_is_each_containers_docker_stop_timeout(
     (1.5, "is not of type 'integer'"),
 ])
 def test_invalid_grace_periods_are_400s_naming_the_field(engine, grace,
-                                                          expect):
+                                                         expect):
     body = create(engine.url, capsule_template('bad', [ignoring('xx')],
                                                grace=grace), expect=400)
     detail = body['errors'][0]['detail']

@@ -106,4 +106,3 @@ def test_the_property_is_documented_in_the_type_schema(heat):
     assert {'range': {'min': 0, 'max': 86400}} in [
         {k: v for k, v in c.items() if k == 'range'}
         for c in prop['constraints']]
-
