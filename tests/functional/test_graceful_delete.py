@@ -305,6 +305,39 @@ def test_a_second_delete_does_not_reset_the_grace_period(engine, client):
     assert grace - 0.5 <= kill[0] - term[0] < 2 * grace - 3
 
 
+def test_a_crash_looping_container_does_not_hold_the_delete(engine,
+                                                            client):
+    """A container in Docker's restart back-off runs no program: it is
+    removed at once, not restarted and waited for; the other container
+    still gets its signal."""
+    grace = 60
+    capsule = create(engine.url, capsule_template(
+        'crashloop', [{'name': 'crash', 'image': 'busybox',
+                       'command': ['sh', '-c', 'sleep 0.2; exit 1']},
+                      flushing('term')],
+        grace=grace, volumes=[
+            {'name': 'state', 'cinder': {'size': 1, 'autoRemove': True}}]))
+    engine_support.wait_for(
+        lambda: show(engine.url, capsule['uuid']).json()['status'] ==
+        'Restarting', timeout=60, what='crash loop')
+    wait_ready(engine.url, {'containers': [
+        c for c in capsule['containers'] if c['name'] == 'term']})
+    since = time.time()
+    delete(engine.url, capsule['uuid'])
+    wait_gone(engine.url, capsule['uuid'])
+    took = time.time() - since
+    events = docker_events(client, capsule['uuid'], since)
+    print('\ndelete of a crash-looping capsule (grace %d s): %.2f s'
+          % (grace, took))
+    # Restarted by Docker and left without a signal, it would be killed
+    # only at the deadline.
+    assert took < grace
+    assert of(events, 'crash', 'start') == []
+    assert signals(events, 'term') == [SIGTERM]
+    assert exit_codes(events, 'term') == ['0']
+    assert leftovers(client, capsule['uuid']) == []
+
+
 def test_grace_period_zero_kills_at_once(engine, client):
     capsule = create(engine.url, capsule_template(
         'zero', [flushing('term')], grace=0, volumes=[

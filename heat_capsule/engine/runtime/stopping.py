@@ -112,7 +112,10 @@ class Stopper:
         capsule again after the returned number of seconds (or sooner, on a
         Docker event).
         """
-        observed = self.driver.observe(capsule.uuid)
+        # Inspected, not only listed: Docker 20.10 sends a container's
+        # 'die' event before its list shows the exit, and that event is
+        # what brings the capsule back here.
+        observed = self.driver.observe(capsule.uuid, inspect_all=True)
         live = []
         for key, state in sorted(observed.items()):
             if key == 'sandbox':
