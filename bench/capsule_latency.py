@@ -5,6 +5,15 @@
    both see the same machine load.
 2. 50 capsules created concurrently until all are Running, then deleted
    until gone: the engine against a thread pool driving the docker SDK.
+   With the engine's default grace period (graceful delete, 10 s): once
+   with ``sleep`` as PID 1, which ignores SIGTERM and is killed when the
+   grace period is over, once with a shell that exits on SIGTERM. The
+   reference deletes with ``docker stop`` (the stop signal, Docker's
+   default 10 s, SIGKILL) before removing, the same sequence.
+
+The one-at-a-time creates ask for terminationGracePeriodSeconds 0: only
+their create is measured, and their deletes must not linger into the next
+run.
 """
 
 import concurrent.futures
@@ -19,13 +28,23 @@ from bench import stats
 HEADERS = {'Content-Type': 'application/json',
            'OpenStack-API-Version': 'container 1.40'}
 SLEEP = ['sleep', '3600']
+# Exits as soon as SIGTERM comes (``wait`` returns for a trapped signal).
+EXITS_ON_SIGTERM = ['sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait']
+# Docker's and the engine's default grace period, for the reference.
+DEFAULT_GRACE = 10
 
 
-def one_container():
-    return {'kind': 'capsule', 'metadata': {},
-            'spec': {'containers': [{'image': 'busybox', 'command': SLEEP,
-                                     'resources': {'requests': {
-                                         'cpu': 0.5, 'memory': 64}}}]}}
+def one_container(command=SLEEP, grace=None):
+    spec = {'containers': [{'image': 'busybox', 'command': command,
+                            'resources': {'requests': {
+                                'cpu': 0.5, 'memory': 64}}}]}
+    if grace is not None:
+        spec['terminationGracePeriodSeconds'] = grace
+    return {'kind': 'capsule', 'metadata': {}, 'spec': spec}
+
+
+def quick_delete():
+    return one_container(grace=0)
 
 
 def three_plus_init():
@@ -35,7 +54,8 @@ def three_plus_init():
             'spec': {'initContainers': [{'image': 'busybox',
                                          'command': ['true']}],
                      'containers': [dict(app, name='c%d' % i)
-                                    for i in range(3)]}}
+                                    for i in range(3)],
+                     'terminationGracePeriodSeconds': 0}}
 
 
 class EngineClient:
@@ -123,18 +143,19 @@ def wait_all(client, uuids, wanted, timeout=600):
                            % (len(remaining), wanted or 'deletion'))
 
 
-def concurrent_round(engine, raw, count, poll):
+def concurrent_round(engine, raw, count, poll, command=SLEEP):
     """Seconds for count capsules to all run and then all be gone.
 
     The client posts all creates at once and then watches the list every
     ``poll`` seconds, as a dashboard would; the reference runs the same
-    containers from a pool of ``count`` threads.
+    containers from a pool of ``count`` threads. The capsules run
+    `command`, with the engine's default grace period.
     """
     client = EngineClient(engine.url, poll)
     with concurrent.futures.ThreadPoolExecutor(count) as pool:
         start = time.perf_counter()
-        uuids = list(pool.map(lambda _: client.create(one_container()),
-                              range(count)))
+        uuids = list(pool.map(lambda _: client.create(one_container(
+            command)), range(count)))
         wait_all(client, uuids, 'Running')
         engine_up = time.perf_counter() - start
         start = time.perf_counter()
@@ -143,13 +164,32 @@ def concurrent_round(engine, raw, count, poll):
         engine_down = time.perf_counter() - start
 
         start = time.perf_counter()
-        tags = list(pool.map(lambda _: raw.create(one_container()),
+        tags = list(pool.map(lambda _: raw.create(one_container(command)),
                              range(count)))
         raw_up = time.perf_counter() - start
         start = time.perf_counter()
-        list(pool.map(raw.delete, tags))
+        list(pool.map(lambda tag: raw.delete(tag, DEFAULT_GRACE), tags))
         raw_down = time.perf_counter() - start
     return engine_up, engine_down, raw_up, raw_down
+
+
+def concurrent_rows(engine, raw, rounds, count, command, what):
+    ups, downs, raw_ups, raw_downs = [], [], [], []
+    for _ in range(rounds):
+        e_up, e_down, r_up, r_down = concurrent_round(engine, raw, count,
+                                                      0.1, command)
+        ups.append(e_up)
+        downs.append(e_down)
+        raw_ups.append(r_up)
+        raw_downs.append(r_down)
+    return [
+        stats.row('%d concurrent creates, all Running (%s)' % (count, what),
+                  ups, raw_ups),
+        stats.row('%d concurrent deletes, all gone, default grace period '
+                  '(%s)' % (count, what), downs, raw_downs),
+        stats.row('%d concurrent, create + delete (%s)' % (count, what),
+                  [a + b for a, b in zip(ups, downs)],
+                  [a + b for a, b in zip(raw_ups, raw_downs)])]
 
 
 def leftovers(client, instance):
@@ -168,33 +208,22 @@ def main(engine, runs=20, rounds=3, count=50, poll=0.01):
     rows = []
     try:
         # Warm up both paths (network, images, page cache).
-        sequential(engine, raw, one_container, 2, poll)
-        for name, factory in (('1 container', one_container),
+        sequential(engine, raw, quick_delete, 2, poll)
+        for name, factory in (('1 container', quick_delete),
                               ('3 containers + 1 init', three_plus_init)):
             engine_times, raw_times = sequential(engine, raw, factory, runs,
                                                  poll)
             rows.append(stats.row('create-to-Running, %s (poll %d ms)'
                                   % (name, poll * 1000), engine_times,
                                   raw_times))
-        engine_times, raw_times = sequential(engine, raw, one_container,
+        engine_times, raw_times = sequential(engine, raw, quick_delete,
                                              max(5, runs // 2), 0.1)
         rows.append(stats.row('create-to-Running, 1 container (poll 100 ms)',
                               engine_times, raw_times))
-        ups, downs, raw_ups, raw_downs = [], [], [], []
-        for _ in range(rounds):
-            e_up, e_down, r_up, r_down = concurrent_round(engine, raw,
-                                                          count, 0.1)
-            ups.append(e_up)
-            downs.append(e_down)
-            raw_ups.append(r_up)
-            raw_downs.append(r_down)
-        rows.append(stats.row('%d concurrent creates, all Running' % count,
-                              ups, raw_ups))
-        rows.append(stats.row('%d concurrent deletes, all gone' % count,
-                              downs, raw_downs))
-        rows.append(stats.row('%d concurrent, create + delete' % count,
-                              [a + b for a, b in zip(ups, downs)],
-                              [a + b for a, b in zip(raw_ups, raw_downs)]))
+        for what, command in (('sleep, ignores SIGTERM', SLEEP),
+                              ('exits on SIGTERM', EXITS_ON_SIGTERM)):
+            rows.extend(concurrent_rows(engine, raw, rounds, count,
+                                        command, what))
     finally:
         raw.delete_all()
         network.remove()

@@ -56,9 +56,20 @@ class RawCapsules:
             run(app, 'always')
         return tag
 
-    def delete(self, tag):
-        for entry in self.client.api.containers(
-                all=True, filters={'label': '%s=%s' % (self.label, tag)}):
+    def delete(self, tag, stop_timeout=None):
+        """Remove the capsule's containers, the sandbox last; with
+        `stop_timeout`, ``docker stop`` the app containers first (their
+        stop signal, up to that many seconds, SIGKILL), as the engine's
+        graceful delete does."""
+        entries = self.client.api.containers(
+            all=True, filters={'label': '%s=%s' % (self.label, tag)})
+        entries.sort(key=lambda entry: entry['Names'][0].startswith(
+            '/raw-'))
+        if stop_timeout is not None:
+            for entry in entries:
+                if not entry['Names'][0].startswith('/raw-'):
+                    self.client.api.stop(entry['Id'], timeout=stop_timeout)
+        for entry in entries:
             self.client.api.remove_container(entry['Id'], force=True)
 
     def delete_all(self):

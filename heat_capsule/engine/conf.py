@@ -95,6 +95,24 @@ runtime_opts = [
                     'in flight (a create, start or delete step under way) '
                     'to finish before it exits. A sync still running then '
                     'is finished by the next start of the engine.'),
+    cfg.IntOpt('default_termination_grace_period', default=10, min=0,
+               max=86400,
+               help='Seconds a capsule\'s containers get, when it is '
+                    'deleted, between their stop signal (the image\'s '
+                    'STOPSIGNAL, else SIGTERM) and SIGKILL, unless its '
+                    'template sets spec.terminationGracePeriodSeconds. '
+                    'Docker\'s own "docker stop" default: long enough for '
+                    'a program that handles SIGTERM to flush its state, '
+                    'short enough that deleting a capsule whose PID 1 '
+                    'ignores SIGTERM (a shell, or sleep) costs 10 s, not '
+                    'the 30 s of Kubernetes. 0 kills at once, as Zun '
+                    'does. Capped by max_termination_grace_period.'),
+    cfg.IntOpt('max_termination_grace_period', default=300, min=0,
+               max=86400,
+               help='Largest spec.terminationGracePeriodSeconds a template '
+                    'may ask for (a larger one is a 400): a capsule being '
+                    'deleted keeps its containers, ports and volumes for '
+                    'that long.'),
 ]
 
 

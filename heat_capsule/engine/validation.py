@@ -264,6 +264,9 @@ def _normalise(template):
                                       for c in spec['initContainers']]
     if 'restartPolicy' in spec:
         new_spec['restartPolicy'] = spec['restartPolicy']
+    if 'terminationGracePeriodSeconds' in spec:
+        new_spec['terminationGracePeriodSeconds'] = spec[
+            'terminationGracePeriodSeconds']
     if 'volumes' in spec:
         volumes = spec['volumes']
         new_spec['volumes'] = (None if volumes is None

@@ -259,6 +259,14 @@ class Capsule(resource.Resource):
     a later capsule passes as volume_id to attach it again. On the
     heat-capsule engine such a volume is listed and deleted with
     GET/DELETE /v1/volumes (engine extension).
+
+    Graceful delete. Deleting (or replacing) the capsule gives its
+    containers their stop signal and up to termination_grace_period seconds
+    to exit before they are killed (the heat-capsule engine; a real Zun
+    kills at once). The delete waits that long at most, as one still
+    Deleting: validation refuses a grace period the stack's timeout leaves
+    no room for, and a delete still waiting near the timeout fails with the
+    capsule's reason ("Stopping: sent SIGTERM to ...").
     """
 
     support_status = support.SupportStatus(
@@ -274,6 +282,7 @@ class Capsule(resource.Resource):
     PROPERTIES = (
         NAME, LABELS, ANNOTATIONS, RESTART_POLICY, AVAILABILITY_ZONE,
         CONTAINERS, INIT_CONTAINERS, VOLUMES, CREATED_WHEN,
+        TERMINATION_GRACE_PERIOD,
     ) = tmpl.PROPERTIES
 
     ATTRIBUTES = (
@@ -344,6 +353,20 @@ class Capsule(resource.Resource):
             default=tmpl.CREATED_STARTED,
             constraints=[constraints.AllowedValues(
                 tmpl.CREATED_WHEN_VALUES)],
+        ),
+        TERMINATION_GRACE_PERIOD: properties.Schema(
+            properties.Schema.INTEGER,
+            _('Seconds the containers get to shut down when the capsule is '
+              'deleted (or replaced): each gets its stop signal (the '
+              'image\'s STOPSIGNAL, else SIGTERM), and what still runs '
+              'after this long is killed. 0 kills at once. Unset: the '
+              'service\'s default (10 s on the heat-capsule engine, whose '
+              'operator also sets the largest value allowed). An extension '
+              'of the heat-capsule engine (Kubernetes\' '
+              'terminationGracePeriodSeconds); a real Zun ignores it. The '
+              'delete waits for it, so it must fit in the stack\'s '
+              'timeout.'),
+            constraints=[constraints.Range(min=0, max=86400)],
         ),
         VOLUMES: properties.Schema(
             properties.Schema.LIST,
@@ -508,6 +531,7 @@ class Capsule(resource.Resource):
         self._validate_string_map([self.LABELS],
                                   self.properties[self.LABELS])
         self._validate_created_when()
+        self._validate_grace_period()
         declared = self._validate_volumes()
         mounted = self._validate_containers(declared)
         if mounted is None:
@@ -531,6 +555,21 @@ class Capsule(resource.Resource):
                 [self.CREATED_WHEN],
                 _('"%s" needs at least one container with a healthcheck.')
                 % tmpl.CREATED_HEALTHY)
+
+    def _validate_grace_period(self):
+        """A delete waits up to the grace period: the stack's timeout must
+        leave room for it (and for TIMEOUT_MARGIN)."""
+        grace = self.properties[self.TERMINATION_GRACE_PERIOD]
+        room = self.stack.timeout_secs() - self.TIMEOUT_MARGIN
+        if grace is not None and grace >= room:
+            raise self._invalid(
+                [self.TERMINATION_GRACE_PERIOD],
+                _('A delete of this capsule may wait %(grace)d s for its '
+                  'containers to stop, which the stack\'s timeout of '
+                  '%(timeout)d s does not leave room for; use less than '
+                  '%(room)d s or a longer timeout.')
+                % {'grace': grace, 'timeout': self.stack.timeout_secs(),
+                   'room': room})
 
     def _validate_volumes(self):
         """Check the volumes; return the set of declared volume names."""

@@ -11,6 +11,8 @@ Property                                 Template key
 name / labels / annotations              metadata.name / .labels / .annotations
 availability_zone                        availabilityZone
 restart_policy                           spec.restartPolicy
+termination_grace_period                 spec.terminationGracePeriodSeconds
+                                         (an engine extension)
 containers / init_containers             spec.containers / spec.initContainers
   name, image, command, args             name, image, command, args
   environment, workdir                   env, workDir
@@ -50,9 +52,11 @@ CREATE_IN_PROGRESS_STATUSES = (CREATING, CREATED)
 PROPERTIES = (
     NAME, LABELS, ANNOTATIONS, RESTART_POLICY, AVAILABILITY_ZONE,
     CONTAINERS, INIT_CONTAINERS, VOLUMES, CREATED_WHEN,
+    TERMINATION_GRACE_PERIOD,
 ) = (
     'name', 'labels', 'annotations', 'restart_policy', 'availability_zone',
     'containers', 'init_containers', 'volumes', 'created_when',
+    'termination_grace_period',
 )
 
 CONTAINER_KEYS = (
@@ -215,6 +219,8 @@ def build_template(properties, default_name=None):
     spec = {'containers': [build_container(c, n)
                            for c, n in zip(containers, names)]}
     _put(spec, 'restartPolicy', properties.get(RESTART_POLICY))
+    _put(spec, 'terminationGracePeriodSeconds',
+         properties.get(TERMINATION_GRACE_PERIOD))
     _put(spec, 'initContainers', [build_container(c, n)
                                   for c, n in zip(init_containers,
                                                   init_names)])

@@ -143,12 +143,14 @@ def new_capsule(driver, tracker):
     made = []
 
     def make(containers=(), init_containers=(), volumes=(),
-             restart_policy='always', hostname=None):
+             restart_policy='always', hostname=None,
+             termination_grace_period=0):
         capsule = spec.CapsuleSpec(
             uuid=str(uuid.uuid4()), project_id='test',
             restart_policy=restart_policy, containers=tuple(containers),
             init_containers=tuple(init_containers), volumes=tuple(volumes),
-            hostname=hostname)
+            hostname=hostname,
+            termination_grace_period=termination_grace_period)
         made.append(capsule.uuid)
         tracker.capsules.add(capsule.uuid)
         return capsule

@@ -280,9 +280,20 @@ def test_a_stopped_sandbox_is_brought_back_with_its_network(engine, client):
     sandbox = engine_support.wait_for(sandbox_running, timeout=30,
                                       what='sandbox started again')
 
+    def restarted(name):
+        try:
+            started = docker_container(client, capsule['uuid'],
+                                       name).attrs['State']['StartedAt']
+        except docker.errors.NotFound:   # being replaced right now
+            return False
+        return started >= sandbox.attrs['State']['StartedAt']
+
     def serving():
+        # The old containers keep the old namespace alive, and serve each
+        # other in it, until their graceful replacement is over.
         body = show(engine, capsule['uuid']).json()
-        if body['status'] != 'Running':
+        if body['status'] != 'Running' or not (
+                restarted('web') and restarted('probe')):
             return None
         try:
             code, out = run_in(client, capsule['uuid'], 'probe',

@@ -9,7 +9,11 @@ containerd, network namespace; the system daemon is never touched) runs a real
   sleeps; both share the sandbox's localhost;
 * ``onfailure``: OnFailure, a ``sleep`` (SIGKILLed by the daemon stop: 137);
 * ``done``: OnFailure, an app that exited 0 before the restart;
-* ``never``: Never, a ``sleep`` (137) and a shell that exits 143 on SIGTERM.
+* ``never``: Never, a ``sleep`` (137) and a shell that exits 143 on SIGTERM;
+* ``flush``: Never, terminationGracePeriodSeconds 16, a shell that needs
+  11 s after SIGTERM to exit 0: more than Docker's default stop timeout
+  (10 s), so it exits 0 only if the daemon waits the capsule's grace period
+  (the engine sets it as each container's StopTimeout).
 
 Then dockerd is restarted (SIGTERM, wait, start on the same data root) while
 the engine keeps running. The engine's periodic resync is off (an hour), so
@@ -41,6 +45,7 @@ HEADERS = {'Content-Type': 'application/json',
 PAGE = 'served from the volume\n'
 SLEEP = ['sleep', '3600']
 TERM_143 = ['sh', '-c', 'trap "exit 143" TERM; while :; do sleep 1; done']
+SLOW_FLUSH = ['sh', '-c', 'trap "sleep 11; exit 0" TERM; sleep 3600 & wait']
 
 
 def busybox(name, command, **extra):
@@ -68,6 +73,8 @@ TEMPLATES = {
     'never': {'restartPolicy': 'Never',
               'containers': [busybox('sleeper', SLEEP),
                              busybox('trapper', TERM_143)]},
+    'flush': {'restartPolicy': 'Never', 'terminationGracePeriodSeconds': 16,
+              'containers': [busybox('slow', SLOW_FLUSH)]},
 }
 # What each capsule must show once the restart is over: its status, and
 # per app container whether it runs and, if not, its exit code.
@@ -76,7 +83,10 @@ EXPECTED = {
     'onfailure': ('Running', {'main': None}),
     'done': ('Stopped', {'main': 0}),
     'never': ('Error', {'sleeper': 137, 'trapper': 143}),
+    'flush': ('Stopped', {'slow': 0}),
 }
+# Running before the restart, stopped by it for good (restart policy Never).
+STOPPED_BY_THE_RESTART = ('never', 'flush')
 
 
 @pytest.fixture
@@ -195,8 +205,9 @@ def run(daemon, client, engine):
         capsules = listed(engine.url)
         return all(capsules[key]['status'] == status
                    for key, (status, _apps) in EXPECTED.items()
-                   if key != 'never') and \
-            capsules['never']['status'] == 'Running'
+                   if key not in STOPPED_BY_THE_RESTART) and \
+            all(capsules[key]['status'] == 'Running'
+                for key in STOPPED_BY_THE_RESTART)
     engine_support.wait_for(settled, timeout=90, interval=0.5,
                             what='capsules Running (done: Stopped)')
     before = labelled(client, engine.instance)

@@ -261,7 +261,13 @@ class Database(quota_db.QuotaQueries):
         return True
 
     def mark_for_deletion(self, uuid):
-        return self.update_capsule(uuid, desired_state='deleted',
+        """Ask for a capsule's deletion; False if it was asked already.
+
+        A second DELETE changes nothing: a stop sequence under way keeps
+        its deadline and its status_reason (runtime.stopping).
+        """
+        return self.update_capsule(uuid, if_desired='running',
+                                   desired_state='deleted',
                                    status='Deleting', status_reason=None)
 
     def purge_capsule(self, uuid):

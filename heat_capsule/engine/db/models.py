@@ -55,6 +55,13 @@ class Capsule(TimestampMixin, Base):
     hostname: orm.Mapped[str | None] = orm.mapped_column(sa.String(63))
     # spec volume name -> engine volume uuid
     volume_map: orm.Mapped[dict] = orm.mapped_column(default=dict)
+    # spec.terminationGracePeriodSeconds (None: the engine's default when
+    # the capsule is deleted), and the moment its delete kills what is
+    # still running: set once, when the stop signals went out, so neither
+    # an engine restart nor a second DELETE extends it.
+    termination_grace_period: orm.Mapped[int | None] = orm.mapped_column()
+    stop_deadline: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
     # The request as validated; kept for reference, never needed to serve
     # or sync a capsule, so it is not loaded unless asked for.
     template: orm.Mapped[dict] = orm.mapped_column(default=dict,

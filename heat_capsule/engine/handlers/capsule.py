@@ -15,6 +15,7 @@ from heat_capsule.engine.handlers import quota as quota_handlers
 from heat_capsule.engine.handlers import util
 from heat_capsule.engine import quota
 from heat_capsule.engine import records
+from heat_capsule.engine.runtime import stopping
 from heat_capsule.engine import validation
 from heat_capsule.engine.views import capsule as capsule_view
 
@@ -50,10 +51,12 @@ def create_capsule(req):
             body, req.services.conf.limits.max_ports_per_capsule)
         template = validation.validate_create_body(
             body, host_cpus=req.services.host and req.services.host.cpus())
+        grace = stopping.requested_grace_period(req.services.conf, template)
     except validation.InvalidInput as exc:
         raise errors.SchemaValidationError(str(exc))
     capsule, new_volumes, attach, attach_paths = records.build(
         template, req.context, quota.default_requests(req.services.conf))
+    capsule.termination_grace_period = grace
     try:
         req.services.db.create_capsule(
             capsule, new_volumes, attach,

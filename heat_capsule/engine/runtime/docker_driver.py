@@ -686,7 +686,8 @@ class DockerDriver:
                 LOG.info('Replacing container %s: it does not belong to '
                          'the current sandbox of capsule %s', name,
                          capsule.uuid)
-                self._remove_container(info['Id'])
+                self._stop_and_remove(info['Id'],
+                                      capsule.termination_grace_period)
                 info = None
             if info is None:
                 info = self._create_container(capsule, container, name,
@@ -758,7 +759,10 @@ class DockerDriver:
                 working_dir=container.workdir or None,
                 tty=bool(container.tty), stdin_open=bool(container.stdin),
                 labels=labels, host_config=host_config,
-                healthcheck=_docker_healthcheck(container.healthcheck))
+                healthcheck=_docker_healthcheck(container.healthcheck),
+                # What dockerd itself waits after the stop signal when it
+                # stops the container (daemon shutdown, docker stop).
+                stop_timeout=capsule.termination_grace_period)
 
         try:
             try:
@@ -906,6 +910,57 @@ class DockerDriver:
                 LOG.info('Removed %d containers of capsule %s', removed,
                          capsule_uuid)
             return removed
+
+    def send_stop_signal(self, docker_id):
+        """Send a running container its stop signal; the signal, or None.
+
+        The signal is the container's Config.StopSignal (Docker copies the
+        image's STOPSIGNAL there), else SIGTERM.  Docker takes a
+        container's own stop signal as fatal and disables its restart
+        policy until the next start, as ``docker stop`` does, so it is not
+        restarted while it shuts down.  None when the container is gone or
+        not running (then there is nothing to wait for).
+        """
+        with self._errors('signal container %s' % docker_id):
+            info = self._inspect_container(docker_id)
+            state = (info or {}).get('State') or {}
+            if not state.get('Running') or state.get('Restarting'):
+                return None
+            signal = info['Config'].get('StopSignal') or 'SIGTERM'
+            try:
+                self._api.kill(docker_id, signal=signal)
+            except docker_errors.NotFound:
+                return None
+            except docker_errors.APIError as e:
+                if _is_conflict(e):      # exited meanwhile
+                    return None
+                raise
+            return signal
+
+    def kill_container(self, docker_id):
+        """SIGKILL a container; True if it was running."""
+        with self._errors('kill container %s' % docker_id):
+            try:
+                self._api.kill(docker_id)
+            except docker_errors.NotFound:
+                return False
+            except docker_errors.APIError as e:
+                if _is_conflict(e):      # not running (any more)
+                    return False
+                raise
+            return True
+
+    def remove_container(self, docker_id):
+        """Force-remove one container (SIGKILL if it runs); 1 or 0."""
+        with self._errors('remove container %s' % docker_id):
+            return self._remove_container(docker_id)
+
+    def _stop_and_remove(self, docker_id, grace):
+        """Docker's stop (stop signal, up to `grace` s, SIGKILL), then
+        remove; `grace` None is the container's own stop timeout."""
+        with contextlib.suppress(docker_errors.NotFound):
+            self._api.stop(docker_id, timeout=grace)
+        return self._remove_container(docker_id)
 
     def _remove_container(self, docker_id):
         try:

@@ -51,6 +51,7 @@ from oslo_log import log as logging
 
 from heat_capsule.engine.db import models
 from heat_capsule.engine.runtime import spec as rspec
+from heat_capsule.engine.runtime import stopping
 from heat_capsule.engine.runtime import workqueue
 
 LOG = logging.getLogger(__name__)
@@ -99,7 +100,8 @@ def to_spec(capsule, volumes):
                               if c.role == 'init'),
         volumes=tuple(rspec.VolumeSpec(v.uuid, v.auto_remove, v.size)
                       for v in volumes),
-        hostname=capsule.hostname)
+        hostname=capsule.hostname,
+        termination_grace_period=capsule.termination_grace_period)
 
 
 def _container_values(state):
@@ -150,6 +152,7 @@ class Reconciler:
         self._starter = futures.ThreadPoolExecutor(
             max_workers=2 * conf.runtime.sync_workers,
             thread_name_prefix='container-start')
+        self._stopper = stopping.Stopper(conf, db, driver, self._starter)
 
     # Lifecycle ---------------------------------------------------------
 
@@ -320,6 +323,11 @@ class Reconciler:
         self.driver.remove_capsule(capsule_uuid)
 
     def _tear_down(self, capsule):
+        """Stop signal, grace period, then removal (runtime.stopping)."""
+        wait = self._stopper.step(capsule)
+        if wait > 0:
+            self.queue.submit_later(capsule.uuid, wait)
+            return
         self.driver.remove_capsule(capsule.uuid)
         for volume in self.db.volumes_of(capsule.uuid):
             if volume.auto_remove:

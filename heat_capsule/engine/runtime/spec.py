@@ -106,6 +106,9 @@ class CapsuleSpec:
     init_containers: tuple = ()       # (ContainerSpec, ...) in run order
     volumes: tuple = ()               # (VolumeSpec, ...)
     hostname: str | None = None
+    # Seconds between the stop signal and SIGKILL (runtime.stopping);
+    # None: Docker's default (10 s).
+    termination_grace_period: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)

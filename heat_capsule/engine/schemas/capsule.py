@@ -293,6 +293,17 @@ SPEC = {
             'type': ['array', 'null'],
             'items': VOLUME,
         },
+        # Engine extension, Kubernetes' name: seconds between the stop
+        # signal and SIGKILL when the capsule is deleted. The engine's
+        # [runtime] max_termination_grace_period bounds it further (a 400
+        # naming this field; see heat_capsule.engine.runtime.stopping).
+        'terminationGracePeriodSeconds': {
+            'type': 'integer',
+            'minimum': 0,
+            'maximum': 86400,
+            'x-hint': 'terminationGracePeriodSeconds is a whole number of '
+                      'seconds, 0 (kill at once) or more',
+        },
         # Kubernetes pod-level host access: refused by name rather than
         # ignored, so nobody believes they got it.
         'hostNetwork': FORBIDDEN,

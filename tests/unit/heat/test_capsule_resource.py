@@ -531,6 +531,8 @@ class TestUpdate(CapsuleTestCase):
             'created_when': lambda p: (
                 p.update(created_when='healthy'),
                 p['containers'][0].update(healthcheck={'cmd': 'true'})),
+            'termination_grace_period': lambda p: p.update(
+                termination_grace_period=0),
         }
         self.assertEqual(set(capsule.Capsule.properties_schema),
                          set(changes))
