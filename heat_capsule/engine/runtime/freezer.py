@@ -86,4 +86,3 @@ def paused_status(capsule, observed, base):
                for row, state in sorted(states, key=lambda s: s[0].name)
                if state.status != PAUSED]
     return PAUSED, '; '.join(stopped) or None
-
