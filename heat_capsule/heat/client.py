@@ -196,11 +196,13 @@ class ZunCapsuleClientPlugin(client_plugin.ClientPlugin):
                     not self._capsule_exists(client, capsule_id):
                 raise
             raise ActionUnsupported(
-                _('The container service at %(where)s cannot %(action)s a '
-                  'capsule (%(error)s): capsule pause and unpause are an '
-                  'extension of the heat-capsule engine that Zun does not '
-                  'have.') % {'where': self.endpoint() or _('(unknown)'),
-                              'action': action, 'error': exc}) from exc
+                _('The container service at %(where)s cannot %(action)s '
+                  'capsules (HTTP %(code)s for POST %(path)s): capsule '
+                  'pause and unpause are an extension of the heat-capsule '
+                  'engine that Zun does not have.')
+                % {'where': self.endpoint() or _('(unknown)'),
+                   'action': action, 'code': exc.http_status,
+                   'path': path}) from exc
 
     @staticmethod
     def _capsule_exists(client, capsule_id):

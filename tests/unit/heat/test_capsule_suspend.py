@@ -68,7 +68,10 @@ class TestSuspendResume(base.CapsuleTestCase):
             runner = scheduler.TaskRunner(rsrc.suspend)
             exc = self.assertRaises(Exception, runner)
             self.assertEqual((rsrc.SUSPEND, rsrc.FAILED), rsrc.state)
-            self.assertIn('cannot pause a capsule', str(exc))
+            self.assertIn('cannot pause capsules', str(exc))
+            self.assertIn('HTTP %d for POST /capsules/%s/pause'
+                          % (error.http_status, base.UUID),
+                          rsrc.status_reason)
             self.assertIn('Zun does not have', rsrc.status_reason)
             self.assertIn('http://127.0.0.1:9517/v1', rsrc.status_reason)
 
