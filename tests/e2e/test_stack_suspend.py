@@ -1,31 +1,17 @@
 """``openstack stack suspend/resume --wait`` on the all-in-one.
 
-Suspend must really freeze the capsule: Docker's own state of each app
-container (``docker inspect`` State.Paused) says paused, the engine says
-Paused; resume thaws the same processes (StartedAt unchanged) and the
-capsule is Running again. A suspended stack can be deleted.
+With templates/sidecar.yaml, suspend must really freeze the capsule:
+Docker's own state of each app container (``docker inspect``
+State.Paused) says paused, the engine says Paused; resume thaws the same
+processes (StartedAt unchanged), the capsule is Running again and its
+containers talk again. A suspended stack can be deleted.
 """
 
 from tests.e2e import base
 
-TEMPLATE = '''
-heat_template_version: 2021-04-16
-description: Two busy containers to suspend and resume.
-resources:
-  capsule:
-    type: OS::Zun::Capsule
-    properties:
-      containers:
-        - name: ticker
-          image: busybox
-          command: [sh, -c, "while true; do date; sleep 0.2; done"]
-        - name: idle
-          image: busybox
-          command: [sleep, "3600"]
-outputs:
-  status:
-    value: {get_attr: [capsule, status]}
-'''
+# Two containers talking over the capsule's localhost.
+TEMPLATE = 'sidecar.yaml'
+RESOURCE = 'pair'
 
 
 class StackSuspendResumeTest(base.HeatCapsuleTest):
@@ -45,8 +31,8 @@ class StackSuspendResumeTest(base.HeatCapsuleTest):
         return rows[0]['Stack Status']
 
     def test_suspend_freezes_and_resume_thaws_every_container(self):
-        ident = self.stack_create(TEMPLATE)
-        capsule_uuid = self.get_physical_resource_id(ident, 'capsule')
+        ident = self.stack_create(base.read_template(TEMPLATE))
+        capsule_uuid = self.get_physical_resource_id(ident, RESOURCE)
         before = self.app_states(capsule_uuid)
         self.assertFalse(any(s['Paused'] for s in before.values()))
 
@@ -67,6 +53,12 @@ class StackSuspendResumeTest(base.HeatCapsuleTest):
                              '%s was restarted, not thawed' % name)
         self.assertEqual('Running',
                          self.zun.capsules.get(capsule_uuid).status)
+        # Thawed for real: the poller fetches the app's page again (a
+        # fresh /tmp/last, checked from inside the capsule).
+        self.exec_in(capsule_uuid, 'poller', 'rm', '-f', '/tmp/last')
+        base.wait_for(lambda: self.exec_in(
+            capsule_uuid, 'poller', 'cat', '/tmp/last')[0] == 0,
+            what='the poller reaching the app after resume')
 
         # Suspended again, the stack still deletes cleanly.
         self.assertEqual('SUSPEND_COMPLETE',

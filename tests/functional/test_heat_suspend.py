@@ -1,7 +1,8 @@
 """Stack suspend/resume of OS::Zun::Capsule with Heat's real engine.
 
 Heat runs in this process (tests.support.heat_rig) against a real
-heat-capsule-engine process on Docker: suspend must end SUSPEND_COMPLETE
+heat-capsule-engine process on Docker, with templates/sidecar.yaml (two
+containers talking over localhost): suspend must end SUSPEND_COMPLETE
 with every app container frozen in Docker (State.Paused) and the capsule
 Paused; resume must end RESUME_COMPLETE with them running again. Against
 a service without the pause extension (a forwarder to the same engine that
@@ -11,7 +12,7 @@ the reason and the containers keep running, as they really do.
 
 # heat_rig selects oslo.service's threading backend: import it before
 # anything that imports Heat.
-from tests.support import heat_rig  # noqa: F401
+from tests.support import heat_rig
 
 import contextlib
 import http.server
@@ -26,21 +27,9 @@ from heat_capsule.engine.runtime import spec as rspec
 from tests.support import engine as engine_support
 
 API_HEADERS = {'OpenStack-API-Version': 'container 1.40'}
-TEMPLATE = '''
-heat_template_version: 2021-04-16
-resources:
-  capsule:
-    type: OS::Zun::Capsule
-    properties:
-      restart_policy: Always
-      containers:
-        - name: ticker
-          image: busybox
-          command: [sh, -c, "while true; do date; sleep 0.2; done"]
-        - name: idle
-          image: busybox
-          command: [sleep, "3600"]
-'''
+# Two containers talking over the capsule's localhost.
+TEMPLATE = heat_rig.HeatRig.read_template('sidecar.yaml')
+RESOURCE = 'pair'
 _ACTION = re.compile(r'/capsules/[^/]+/(pause|unpause)/?$')
 
 
@@ -124,7 +113,7 @@ def running(heat, engine, suffix):
         assert stack_state(stack) == ('CREATE', 'COMPLETE'), stack[
             'stack_status_reason']
         capsule_uuid = heat.resource(identity,
-                                     'capsule')['physical_resource_id']
+                                     RESOURCE)['physical_resource_id']
         return identity, capsule_uuid
     return create
 
@@ -148,7 +137,7 @@ def test_suspend_pauses_every_container_and_resume_runs_them(
         assert state['Paused'] is True and state['Status'] == 'paused', (
             name, state)
     assert engine_status(engine, capsule_uuid) == 'Paused'
-    resource = heat.resource(identity, 'capsule')
+    resource = heat.resource(identity, RESOURCE)
     assert (resource['resource_action'], resource['resource_status']) == (
         'SUSPEND', 'COMPLETE')
 
@@ -165,6 +154,13 @@ def test_suspend_pauses_every_container_and_resume_runs_them(
         # The same processes, thawed: nothing was restarted.
         assert state['StartedAt'] == before[name]['StartedAt'], name
     assert engine_status(engine, capsule_uuid) == 'Running'
+    # Thawed for real: the poller fetches the app's page over the
+    # capsule's localhost again (checked from inside, with exec).
+    poller = docker_client.containers.get('hc-%s-poller' % capsule_uuid)
+    poller.exec_run(['rm', '-f', '/tmp/last'])
+    engine_support.wait_for(
+        lambda: poller.exec_run(['cat', '/tmp/last']).exit_code == 0,
+        timeout=20, what='the poller reaching the app after resume')
 
     # A suspended stack can be deleted too.
     heat.client.stack_suspend(heat.context(), identity)
@@ -187,7 +183,7 @@ def test_suspend_without_the_extension_fails_with_the_reason(
         finally:
             heat.container_url = previous
     assert stack_state(stack) == ('SUSPEND', 'FAILED')
-    reason = heat.resource(identity, 'capsule')['resource_status_reason']
+    reason = heat.resource(identity, RESOURCE)['resource_status_reason']
     assert ('The container service at %s cannot pause capsules' % url
             in reason), reason
     assert 'Zun does not have' in reason, reason
