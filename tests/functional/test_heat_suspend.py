@@ -57,6 +57,17 @@ def stack_state(stack):
     return stack['stack_action'], stack['stack_status']
 
 
+def stack_action(heat, identity, action):
+    """Suspend or resume the stack; it must end <ACTION>_COMPLETE."""
+    started = time.monotonic()
+    getattr(heat.client, 'stack_' + action)(heat.context(), identity)
+    stack = heat.wait(identity, action.upper())
+    assert stack_state(stack) == (action.upper(), 'COMPLETE'), stack[
+        'stack_status_reason']
+    print('stack %s: %s_COMPLETE after %.1f s'
+          % (action, action.upper(), time.monotonic() - started))
+
+
 @contextlib.contextmanager
 def without_pause_extension(target):
     """An HTTP forwarder to `target` that answers POST .../pause|unpause
@@ -125,13 +136,7 @@ def test_suspend_pauses_every_container_and_resume_runs_them(
     assert len(before) == 2
     assert not any(s['Paused'] for s in before.values())
 
-    started = time.monotonic()
-    heat.client.stack_suspend(heat.context(), identity)
-    stack = heat.wait(identity, 'SUSPEND')
-    assert stack_state(stack) == ('SUSPEND', 'COMPLETE'), stack[
-        'stack_status_reason']
-    print('stack suspend: SUSPEND_COMPLETE after %.1f s'
-          % (time.monotonic() - started))
+    stack_action(heat, identity, 'suspend')
     frozen = app_states(docker_client, engine, capsule_uuid)
     for name, state in frozen.items():
         assert state['Paused'] is True and state['Status'] == 'paused', (
@@ -141,13 +146,7 @@ def test_suspend_pauses_every_container_and_resume_runs_them(
     assert (resource['resource_action'], resource['resource_status']) == (
         'SUSPEND', 'COMPLETE')
 
-    started = time.monotonic()
-    heat.client.stack_resume(heat.context(), identity)
-    stack = heat.wait(identity, 'RESUME')
-    assert stack_state(stack) == ('RESUME', 'COMPLETE'), stack[
-        'stack_status_reason']
-    print('stack resume: RESUME_COMPLETE after %.1f s'
-          % (time.monotonic() - started))
+    stack_action(heat, identity, 'resume')
     thawed = app_states(docker_client, engine, capsule_uuid)
     for name, state in thawed.items():
         assert state['Paused'] is False and state['Running'], (name, state)
@@ -163,9 +162,7 @@ def test_suspend_pauses_every_container_and_resume_runs_them(
         timeout=20, what='the poller reaching the app after resume')
 
     # A suspended stack can be deleted too.
-    heat.client.stack_suspend(heat.context(), identity)
-    assert stack_state(heat.wait(identity, 'SUSPEND')) == (
-        'SUSPEND', 'COMPLETE')
+    stack_action(heat, identity, 'suspend')
     heat.delete_stack(identity)
     assert stack_state(heat.wait_deleted(identity)) == ('DELETE',
                                                         'COMPLETE')

@@ -40,24 +40,20 @@ def capsule_and_observed(statuses, sandbox='Running'):
     return types.SimpleNamespace(uuid='cap', containers=rows), observed
 
 
-@given(st.lists(st.sampled_from(STATUSES), min_size=1, max_size=5))
-def test_freeze_pauses_exactly_the_running_app_containers(statuses):
+@given(st.lists(st.sampled_from(STATUSES), min_size=1, max_size=5),
+       st.sampled_from([(freezer.freeze, 'Running', True),
+                        (freezer.thaw, 'Paused', False)]))
+def test_freeze_and_thaw_touch_exactly_the_app_containers_concerned(
+        statuses, case):
+    """freeze pauses the Running app containers, thaw unpauses the
+    Paused ones; nothing else (init containers, the sandbox)."""
+    function, concerned, paused = case
     capsule, observed = capsule_and_observed(statuses)
     driver = RecordingDriver()
-    changed = freezer.freeze(driver, capsule, observed)
-    running = ['d-u%d' % i for i, s in enumerate(statuses) if s == 'Running']
-    assert driver.calls == [(d, True) for d in running]
-    assert changed == bool(running)
-
-
-@given(st.lists(st.sampled_from(STATUSES), min_size=1, max_size=5))
-def test_thaw_unpauses_exactly_the_paused_app_containers(statuses):
-    capsule, observed = capsule_and_observed(statuses)
-    driver = RecordingDriver()
-    changed = freezer.thaw(driver, capsule, observed)
-    paused = ['d-u%d' % i for i, s in enumerate(statuses) if s == 'Paused']
-    assert driver.calls == [(d, False) for d in paused]
-    assert changed == bool(paused)
+    changed = function(driver, capsule, observed)
+    wanted = ['d-u%d' % i for i, s in enumerate(statuses) if s == concerned]
+    assert driver.calls == [(d, paused) for d in wanted]
+    assert changed == bool(wanted)
 
 
 @given(st.lists(st.sampled_from(STATUSES), min_size=1, max_size=5),
