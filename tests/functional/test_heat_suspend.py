@@ -142,6 +142,7 @@ def test_suspend_pauses_every_container_and_resume_runs_them(
         assert state['Paused'] is True and state['Status'] == 'paused', (
             name, state)
     assert engine_status(engine, capsule_uuid) == 'Paused'
+    assert heat.outputs(identity)['status'] == 'Paused'
     resource = heat.resource(identity, RESOURCE)
     assert (resource['resource_action'], resource['resource_status']) == (
         'SUSPEND', 'COMPLETE')
