@@ -18,6 +18,7 @@ from heat_capsule.engine import errors
 from heat_capsule.engine.handlers import capsule as capsule_handlers
 from heat_capsule.engine.handlers import container as container_handlers
 from heat_capsule.engine.handlers import openapi as openapi_handlers
+from heat_capsule.engine.handlers import pause as pause_handlers
 from heat_capsule.engine.handlers import quota as quota_handlers
 from heat_capsule.engine.handlers import root as root_handlers
 from heat_capsule.engine.handlers import volume as volume_handlers
@@ -38,6 +39,10 @@ ROUTES = [
       'DELETE': capsule_handlers.delete_capsule}, True),
     (_CAPSULES + r'/(?P<ident>[^/]+)/volumes',
      {'GET': capsule_handlers.list_capsule_volumes}, True),
+    (_CAPSULES + r'/(?P<ident>[^/]+)/pause',
+     {'POST': pause_handlers.pause_capsule}, True),
+    (_CAPSULES + r'/(?P<ident>[^/]+)/unpause',
+     {'POST': pause_handlers.unpause_capsule}, True),
     (r'(?:/v1)?/containers/(?P<container_ident>[^/]+)/logs',
      {'GET': container_handlers.container_logs}, True),
     (r'(?:/v1)?/quotas/(?P<project_id>[^/]+)',

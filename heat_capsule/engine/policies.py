@@ -43,6 +43,16 @@ RULES = [
         [{'method': 'DELETE',
           'path': '/v1/capsules/{capsule_ident}?all_projects=1'}]),
     policy.DocumentedRuleDefault(
+        'capsule:pause', 'rule:admin_or_owner',
+        'Pause (freeze) every app container of a capsule (engine '
+        'extension).',
+        [{'method': 'POST', 'path': '/v1/capsules/{capsule_ident}/pause'}]),
+    policy.DocumentedRuleDefault(
+        'capsule:unpause', 'rule:admin_or_owner',
+        'Unpause a paused capsule (engine extension).',
+        [{'method': 'POST',
+          'path': '/v1/capsules/{capsule_ident}/unpause'}]),
+    policy.DocumentedRuleDefault(
         'container:logs', 'rule:admin_or_owner',
         'Read the logs of a container (app or init) of a capsule.',
         [{'method': 'GET', 'path': '/v1/containers/{container_ident}/logs'}]),

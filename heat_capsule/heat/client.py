@@ -72,6 +72,10 @@ class ServiceUnreachable(exception.Error):
     """The container service could not be reached."""
 
 
+class ActionUnsupported(exception.Error):
+    """The container service has no such capsule action (a real Zun)."""
+
+
 def bound_requests(http_client, seconds):
     """Give every request of a zunclient SessionClient a timeout.
 
@@ -171,6 +175,41 @@ class ZunCapsuleClientPlugin(client_plugin.ClientPlugin):
                         '%(error)s')
         return ServiceUnreachable(message % {
             'service': service, 'waited': waited, 'error': root_cause(ex)})
+
+    def capsule_action(self, capsule_id, action):
+        """POST ``/capsules/{capsule_id}/{action}`` (template.PAUSE,
+        template.UNPAUSE).
+
+        An engine extension: a real Zun answers 404 or 405 for these URLs.
+        A 405, or a 404 for a capsule that a GET still finds, raises
+        ActionUnsupported; a 404 for a missing capsule and any other error
+        are zunclient's exceptions as they come (409: not in a state for
+        it).
+        """
+        path = '/capsules/%s/%s' % (capsule_id, action)
+        client = self.client()
+        try:
+            client.http_client.json_request(
+                'POST', path, headers={'Content-Length': '0'})
+        except (zc_exc.NotFound, zc_exc.MethodNotAllowed) as exc:
+            if isinstance(exc, zc_exc.NotFound) and \
+                    not self._capsule_exists(client, capsule_id):
+                raise
+            raise ActionUnsupported(
+                _('The container service at %(where)s cannot %(action)s '
+                  'capsules (HTTP %(code)s for POST %(path)s): capsule '
+                  'pause and unpause are an extension of the heat-capsule '
+                  'engine that Zun does not have.')
+                % {'where': self.endpoint() or _('(unknown)'),
+                   'action': action, 'code': exc.http_status,
+                   'path': path}) from exc
+
+    @staticmethod
+    def _capsule_exists(client, capsule_id):
+        try:
+            return client.capsules.get(capsule_id) is not None
+        except zc_exc.NotFound:
+            return False
 
     def get_capsule(self, capsule):
         """Return the UUID of a capsule given by name or UUID.

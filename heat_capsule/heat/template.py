@@ -42,12 +42,16 @@ MICROVERSION = '1.40'
 
 # Capsule statuses (Zun reuses the container status set for capsules).
 STATUSES = (
-    CREATING, CREATED, RUNNING, STOPPED, ERROR, DELETING, UNKNOWN,
+    CREATING, CREATED, RUNNING, STOPPED, ERROR, DELETING, UNKNOWN, PAUSED,
+    RESTARTING,
 ) = (
     'Creating', 'Created', 'Running', 'Stopped', 'Error', 'Deleting',
-    'Unknown',
+    'Unknown', 'Paused', 'Restarting',
 )
 CREATE_IN_PROGRESS_STATUSES = (CREATING, CREATED)
+# Capsule actions of the heat-capsule engine (POST /capsules/{id}/<action>),
+# behind stack suspend and resume; Zun has none for capsules.
+CAPSULE_ACTIONS = (PAUSE, UNPAUSE) = ('pause', 'unpause')
 
 PROPERTIES = (
     NAME, LABELS, ANNOTATIONS, RESTART_POLICY, AVAILABILITY_ZONE,

@@ -260,6 +260,22 @@ class Database(quota_db.QuotaQueries):
                     .values(**container_values))
         return True
 
+    def change_desired_state(self, uuid, desired, if_desired, if_statuses):
+        """Set the desired state if it is `if_desired` and the status one
+        of `if_statuses` (one conditional UPDATE); False if not.
+
+        Pause and unpause (handlers/pause.py) go through it, so two
+        requests racing each other or a delete cannot both win.
+        """
+        with self._writer() as session:
+            query = sa.update(models.Capsule).where(
+                models.Capsule.uuid == uuid,
+                models.Capsule.desired_state == if_desired,
+                models.Capsule.status.in_(if_statuses))
+            return session.execute(query.values(
+                desired_state=desired,
+                updated_at=models.utcnow())).rowcount == 1
+
     def mark_for_deletion(self, uuid):
         """Ask for a capsule's deletion; False if it was asked already.
 

@@ -46,7 +46,8 @@ class Capsule(TimestampMixin, Base):
         sa.String(255))
     cpu: orm.Mapped[float] = orm.mapped_column(default=0.0)
     memory: orm.Mapped[int] = orm.mapped_column(default=0)
-    # 'running' while the capsule should exist, 'deleted' once asked to go.
+    # 'running' while the capsule should exist, 'deleted' once asked to go,
+    # 'paused' while it should be frozen (runtime/freezer.py).
     desired_state: orm.Mapped[str] = orm.mapped_column(
         sa.String(16), default='running', index=True)
     status: orm.Mapped[str] = orm.mapped_column(sa.String(20))

@@ -43,6 +43,9 @@ def _lookup(req, ident, all_projects=False):
     return found[0]
 
 
+lookup = _lookup    # for the handlers of other capsule paths (pause.py)
+
+
 def create_capsule(req):
     util.enforce(req, 'capsule:create')
     body = util.read_json_body(req)

@@ -248,6 +248,15 @@ LOGS_PARAMETERS = [
 ]
 
 
+def _action(operation_id, capsule, version_param, summary):
+    """A bodiless POST action on one capsule (pause, unpause)."""
+    return {'parameters': [_IDENT], 'post': {
+        'operationId': operation_id, 'summary': summary,
+        'parameters': [version_param],
+        'responses': dict({'202': capsule},
+                          **_errors(409, *_VERSIONED_ERRORS))}}
+
+
 def build(host_url=''):
     """The OpenAPI document as a dict."""
     version_param = {'$ref': '#/components/parameters/OpenStackAPIVersion'}
@@ -361,6 +370,15 @@ def build(host_url=''):
                     'responses': dict(
                         {'200': _json(VOLUME_LIST, 'The volumes.')},
                         **_errors(409, *_VERSIONED_ERRORS))}},
+            '/v1/capsules/{capsule_ident}/pause': _action(
+                'pauseCapsule', capsule, version_param,
+                'Engine extension: pause (freeze with Docker\'s cgroup '
+                'freezer) every app container of a Running capsule; it '
+                'shows Paused once done. 409 unless Running.'),
+            '/v1/capsules/{capsule_ident}/unpause': _action(
+                'unpauseCapsule', capsule, version_param,
+                'Engine extension: thaw a Paused capsule. 409 unless '
+                'Paused (or being paused).'),
             '/v1/containers/{container_ident}/logs': {
                 'parameters': [_CONTAINER_IDENT],
                 'get': {

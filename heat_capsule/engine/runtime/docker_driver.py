@@ -887,6 +887,27 @@ class DockerDriver:
             output = output.decode('utf-8', 'replace')
         return output
 
+    # -- pause (engine extension, see runtime/freezer.py) ---------------------
+
+    def set_paused(self, capsule_uuid, docker_id, paused):
+        """Freeze (``docker pause``) or thaw one container of a capsule.
+
+        Docker's 409 (already in that state, or not running any more) and
+        404 (gone) are left to the next observe to report.
+        """
+        doing = 'pause' if paused else 'unpause'
+        with self._errors('%s a container of capsule %s'
+                          % (doing, capsule_uuid)):
+            try:
+                getattr(self._api, doing)(docker_id)
+                LOG.info('%sd container %s of capsule %s',
+                         doing.capitalize(), docker_id[:12], capsule_uuid)
+            except docker_errors.NotFound:
+                pass
+            except docker_errors.APIError as e:
+                if not _is_conflict(e):
+                    raise
+
     # -- removing -------------------------------------------------------------
 
     def remove_capsule(self, capsule_uuid):

@@ -50,6 +50,7 @@ import time
 from oslo_log import log as logging
 
 from heat_capsule.engine.db import models
+from heat_capsule.engine.runtime import freezer
 from heat_capsule.engine.runtime import spec as rspec
 from heat_capsule.engine.runtime import stopping
 from heat_capsule.engine.runtime import workqueue
@@ -276,6 +277,8 @@ class Reconciler:
                 self._remove_leftovers(capsule_uuid)
             elif capsule.desired_state == 'deleted':
                 self._tear_down(capsule)
+            elif capsule.desired_state == freezer.DESIRED_PAUSED:
+                self._observe_paused(capsule)
             elif capsule.status in CREATING:
                 self._advance_create(capsule)
             elif _create_finished(capsule):
@@ -303,9 +306,11 @@ class Reconciler:
         delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
         self.queue.submit_later(capsule_uuid, delay)
 
-    def _update(self, capsule_uuid, **values):
-        """Record an observation unless the capsule is being deleted."""
-        return self.db.update_capsule(capsule_uuid, if_desired='running',
+    def _update(self, capsule_uuid, if_desired=freezer.DESIRED_RUNNING,
+                **values):
+        """Record an observation unless the capsule is being deleted
+        (or was paused or unpaused meanwhile)."""
+        return self.db.update_capsule(capsule_uuid, if_desired=if_desired,
                                       **values)
 
     def _create_expired(self, capsule):
@@ -485,10 +490,26 @@ class Reconciler:
     def _observe(self, capsule):
         rows = {c.uuid: c for c in capsule.containers}
         observed = self.driver.observe(capsule.uuid)
+        if freezer.thaw(self.driver, capsule, observed):
+            observed = self.driver.observe(capsule.uuid)
         if self._repair(capsule, observed):
             observed = self.driver.observe(capsule.uuid)
         self._record_observed(capsule, rows, observed,
                               addresses=self._readdress(capsule, observed))
+
+    def _observe_paused(self, capsule):
+        """A paused capsule: freeze what runs, repair nothing, record.
+
+        See runtime/freezer.py: no restart policy, no sandbox repair.
+        """
+        rows = {c.uuid: c for c in capsule.containers}
+        observed = self.driver.observe(capsule.uuid)
+        if freezer.freeze(self.driver, capsule, observed):
+            observed = self.driver.observe(capsule.uuid)
+        self._record_observed(
+            capsule, rows, observed, desired=freezer.DESIRED_PAUSED,
+            derive=lambda c, r, o: freezer.paused_status(
+                c, o, derive_status(c, r, o)))
 
     def _repair(self, capsule, observed):
         """Bring a stopped sandbox back, and the containers that need it.
@@ -563,10 +584,13 @@ class Reconciler:
         return view
 
     def _record_observed(self, capsule, rows, observed, extra=None,
-                         addresses=None):
+                         addresses=None, desired=freezer.DESIRED_RUNNING,
+                         derive=None):
         """Write what Docker shows; derive the capsule status from it.
 
         `addresses`: a new addresses view to record (None: unchanged).
+        `desired`: the desired state the write is conditional on;
+        `derive`: the status function (default :func:`derive_status`).
         """
         updates = dict(extra or {})
         for row in rows.values():
@@ -581,11 +605,12 @@ class Reconciler:
                                            'outside the engine.'}
             if row.uuid in updates or _changed(row, values):
                 updates[row.uuid] = values
-        status, reason = derive_status(capsule, rows, observed)
+        status, reason = (derive or derive_status)(capsule, rows, observed)
         more = {} if addresses is None else {'addresses': addresses}
         if updates or more or status != capsule.status or \
                 reason != capsule.status_reason:
-            self._update(capsule.uuid, containers=updates, status=status,
+            self._update(capsule.uuid, if_desired=desired,
+                         containers=updates, status=status,
                          status_reason=reason, **more)
 
 
