@@ -465,3 +465,32 @@ def test_a_container_replaced_in_a_restarted_sandbox_is_stopped_gracefully(
     code, output = docker_client.containers.get(new.docker_id).exec_run(
         ['cat', '/data/marker'])
     assert (code, output) == (0, b'term\n')
+
+
+def test_a_paused_capsule_gets_the_whole_stop_sequence(engine, client):
+    """Issue 19's pause meets issue 23's stop sequence: a DELETE of a
+    paused capsule runs it (it was once a no-op: only a capsule meant to
+    run could be marked), and the frozen program is thawed (by Docker,
+    which unpauses a container it signals), acts on SIGTERM, flushes its
+    marker and exits 0 instead of waiting out the grace period frozen."""
+    capsule = create(engine.url, capsule_template(
+        'frozen', [flushing('term')], grace=60, volumes=KEPT_VOLUME))
+    wait_status(engine.url, capsule['uuid'], 'Running')
+    wait_ready(engine.url, capsule)
+    kept = volume_id(engine.url, capsule['uuid'])
+    resp = requests.post(engine.url + '/v1/capsules/%s/pause'
+                         % capsule['uuid'], headers=HEADERS, timeout=30)
+    assert resp.status_code == 202, resp.text
+    wait_status(engine.url, capsule['uuid'], 'Paused')
+
+    since = time.time()
+    delete(engine.url, capsule['uuid'])
+    wait_gone(engine.url, capsule['uuid'])
+    events = docker_events(client, capsule['uuid'], since)
+
+    print('\ngraceful delete of a paused capsule (grace 60 s): %.2f s'
+          % (time.time() - since))
+    assert of(events, 'term', 'unpause'), events
+    assert signals(events, 'term') == [SIGTERM]
+    assert exit_codes(events, 'term') == ['0']
+    assert read_kept_volume(engine.url, kept, 'term') == {'term': 'term'}

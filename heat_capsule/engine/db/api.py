@@ -239,13 +239,17 @@ class Database(quota_db.QuotaQueries):
 
         ``containers`` maps a container uuid to the values to set on it.
         ``if_desired`` makes the update conditional on the capsule's
-        desired state, so an observation can never overwrite a delete that
-        arrived meanwhile. Returns False if nothing matched.
+        desired state (one, or a tuple of them), so an observation can
+        never overwrite a delete that arrived meanwhile. Returns False if
+        nothing matched.
         """
         with self._writer() as session:
             query = sa.update(models.Capsule).where(
                 models.Capsule.uuid == uuid)
-            if if_desired is not None:
+            if isinstance(if_desired, tuple):
+                query = query.where(
+                    models.Capsule.desired_state.in_(if_desired))
+            elif if_desired is not None:
                 query = query.where(
                     models.Capsule.desired_state == if_desired)
             values.setdefault('updated_at', models.utcnow())
@@ -280,9 +284,10 @@ class Database(quota_db.QuotaQueries):
         """Ask for a capsule's deletion; False if it was asked already.
 
         A second DELETE changes nothing: a stop sequence under way keeps
-        its deadline and its status_reason (runtime.stopping).
+        its deadline and its status_reason (runtime.stopping). A running
+        or a paused capsule (issue 19) can be deleted.
         """
-        return self.update_capsule(uuid, if_desired='running',
+        return self.update_capsule(uuid, if_desired=('running', 'paused'),
                                    desired_state='deleted',
                                    status='Deleting', status_reason=None)
 

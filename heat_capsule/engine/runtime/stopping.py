@@ -137,11 +137,9 @@ class Stopper:
         grace = grace_period(self.conf, capsule.termination_grace_period)
         if grace == 0:
             return 0
-        # A frozen program (a paused capsule, issue 19) cannot act on its
-        # stop signal: thaw it first, or it would only ever get SIGKILL.
-        for state in live:
-            if state.status == 'Paused':
-                self.driver.set_paused(capsule.uuid, state.docker_id, False)
+        # A paused container (issue 19) needs no thaw first: Docker 20.10
+        # unpauses a container it signals (its 'unpause' event follows the
+        # 'kill'), so the program acts on the signal.
         signals = self._each(self.driver.send_stop_signal, live)
         if not any(signals.values()):
             return 0      # all exited meanwhile
