@@ -697,9 +697,9 @@ class Capsule(resource.Resource):
                            'error': exc})
                 continue
             lines = (lines or '').strip()
-            text += ('; last log lines of %s:\n%s' % (container['name'],
-                                                       lines) if lines
-                     else '; %s printed nothing' % container['name'])
+            name = container['name']
+            text += ('; last log lines of %s:\n%s' % (name, lines) if lines
+                     else '; %s printed nothing' % name)
         return text
 
     def handle_delete(self):

@@ -110,8 +110,9 @@ def _judge_container(container, restart_policy, healthy_wanted, baseline,
             fault = 'is dead (%s)' % fault
         elif code == 0 and healthy_wanted:
             fault += ' before its healthcheck reported healthy'
-        elif code == 0 and restart_policy not in LEAVES_CLEAN_EXIT:
-            fault += ', and restart policy %s restarts it' % restart_policy
+        elif not restarts and (restart_policy == 'Always' or (
+                restart_policy == 'OnFailure' and code != 0)):
+            fault += ' (restart policy %s restarts it)' % restart_policy
     elif status in IN_PROGRESS:
         return WAIT, '%s is %s' % (name, status), None
     else:

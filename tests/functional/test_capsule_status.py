@@ -91,7 +91,7 @@ def by_name(body):
             + body['init_containers']}
 
 
-# -- OOM kills -----------------------------------------------------------------
+# -- OOM kills ---------------------------------------------------------------
 
 @pytest.mark.parametrize('role', ['app', 'init'])
 def test_an_oom_kill_is_named_in_container_and_capsule(engine, client,
@@ -135,8 +135,8 @@ class Writes:
         self.statements = []
 
     def _seen(self, conn, cursor, statement, *args):
-        if statement.split(None, 1)[0].upper() in ('INSERT', 'UPDATE',
-                                                    'DELETE'):
+        verb = statement.split(None, 1)[0].upper()
+        if verb in ('INSERT', 'UPDATE', 'DELETE'):
             self.statements.append(statement)
 
     def __enter__(self):

@@ -153,7 +153,8 @@ def _since(text):
     if moment is None:
         return None
     now = datetime.datetime.now(datetime.timezone.utc)
-    return status_rules.human_duration(max(0.0, (now - moment).total_seconds()))
+    return status_rules.human_duration(
+        max(0.0, (now - moment).total_seconds()))
 
 
 def _status_detail(state):
@@ -225,9 +226,8 @@ def _state_from_inspect(info):
     error = state.get('Error') or None
     exit_code = state.get('ExitCode')
     restarts = info.get('RestartCount') or 0
-    # A running container that was restarted keeps its last exit code.
-    if status in _NOT_EXITED and not error and not restarts:
-        exit_code = None
+    if status in _NOT_EXITED and not error:
+        exit_code = None   # Docker resets it to 0 at each start
     return spec.ContainerState(
         docker_id=info['Id'],
         role=labels.get(spec.LABEL_ROLE, spec.ROLE_APP),
@@ -986,8 +986,26 @@ class DockerDriver:
         return bytes(kept), dropped
 
 
+class Event(tuple):
+    """One container event: the pair (capsule_uuid, action), with
+    ``container_uuid`` (None for a sandbox) and ``exit_code`` (the int of a
+    'die' event, else None) as attributes. Docker's 'die' event is the one
+    place the exit code of a container that its restart policy starts again
+    at once can be read: inspect shows 0 again after the restart."""
+
+    def __new__(cls, capsule_uuid, action, attributes=None):
+        event = super().__new__(cls, (capsule_uuid, action))
+        attributes = attributes or {}
+        event.container_uuid = attributes.get(spec.LABEL_CONTAINER)
+        try:
+            event.exit_code = int(attributes['exitCode'])
+        except (KeyError, TypeError, ValueError):
+            event.exit_code = None
+        return event
+
+
 class _EventStream:
-    """Iterator over (capsule_uuid, action) that knows why it ended."""
+    """Iterator over Events that knows why it ended."""
 
     def __init__(self, stream, unavailable):
         self._stream = stream
@@ -1012,11 +1030,11 @@ class _EventStream:
                     raise StopIteration from None
                 raise self._unavailable(e) from e
             actor = event.get('Actor') or {}
-            capsule_uuid = (actor.get('Attributes') or {}).get(
-                spec.LABEL_CAPSULE)
+            attributes = actor.get('Attributes') or {}
+            capsule_uuid = attributes.get(spec.LABEL_CAPSULE)
             if capsule_uuid:
-                return capsule_uuid, event.get('Action') or event.get(
-                    'status')
+                return Event(capsule_uuid, event.get('Action')
+                             or event.get('status'), attributes)
 
     def close(self):
         """Stop the stream; a blocked iteration then stops too."""

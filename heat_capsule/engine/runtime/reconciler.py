@@ -103,9 +103,9 @@ TIMING_ACTIONS = ('start', 'die', 'restart', 'oom')
 def _container_values(state, row):
     """The columns of container ``row`` (or spec) Docker's ``state`` sets.
 
-    What only inspect tells (timestamps, restart count, OOM kill, the exit
-    code of a running container) is left out for a state read from
-    Docker's container list, so it keeps its recorded value.
+    What only inspect tells (timestamps, restart count, OOM kill) is left
+    out for a state read from Docker's container list, and an exit code
+    only comes with an exit: the recorded values are kept.
     """
     values = {'status': state.status, 'status_detail': state.status_detail,
               'exit_code': state.exit_code,
@@ -113,10 +113,9 @@ def _container_values(state, row):
                   row.name, state, row.memory),
               'health_status': state.health,
               'health_output': state.health_output}
-    if state.restart_count is None:
-        if state.status == 'Running':
-            del values['exit_code']
-    else:
+    if state.exit_code is None:
+        del values['exit_code']     # the latest exit's code is kept
+    if state.restart_count is not None:
         values.update(started_at=state.started_at,
                       finished_at=state.finished_at,
                       restart_count=state.restart_count,
@@ -166,6 +165,9 @@ class Reconciler:
         # their last start/die/restart/oom event; the others are inspected
         # at their next sync. A quiet capsule costs one list call per sync.
         self._timed = set()
+        # {container uuid: exit code of its latest 'die' event}: the exit
+        # code of a container restarted before a sync could see it exited.
+        self._exits = {}
         self._retries = {}
         self._starter = futures.ThreadPoolExecutor(
             max_workers=2 * conf.runtime.sync_workers,
@@ -240,9 +242,13 @@ class Reconciler:
                     LOG.info('Docker is back; resyncing every capsule')
                     self.submit_all()
                 delay = 0
-                for capsule_uuid, action in stream:
+                for event in stream:
+                    capsule_uuid, action = event
                     if self._stop.is_set():
                         return
+                    if getattr(event, 'exit_code', None) is not None and \
+                            event.container_uuid:
+                        self._exits[event.container_uuid] = event.exit_code
                     if action in TIMING_ACTIONS:
                         self._timed.discard(capsule_uuid)
                     if action == 'start':
@@ -329,6 +335,8 @@ class Reconciler:
         self.driver.remove_capsule(capsule_uuid)
 
     def _tear_down(self, capsule):
+        for container in capsule.containers:
+            self._exits.pop(container.uuid, None)
         self.driver.remove_capsule(capsule.uuid)
         for volume in self.db.volumes_of(capsule.uuid):
             if volume.auto_remove:
@@ -574,6 +582,8 @@ class Reconciler:
             state = observed.get(row.uuid)
             if state is not None:
                 values = _container_values(state, row)
+                if 'exit_code' not in values and row.uuid in self._exits:
+                    values['exit_code'] = self._exits[row.uuid]
             elif row.role == 'init' and row.status == 'Stopped':
                 continue
             else:

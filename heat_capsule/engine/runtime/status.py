@@ -166,7 +166,7 @@ def restart_text(name, state, memory=None):
     return text + (' (%s).' % '; '.join(details) if details else '.')
 
 
-# --- the capsule --------------------------------------------------------------
+# --- the capsule ------------------------------------------------------------
 
 def derive_status(capsule, rows, observed):
     """The capsule's (status, status_reason) from its app containers' and
