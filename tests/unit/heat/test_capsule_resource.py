@@ -318,8 +318,9 @@ class TestCreate(CapsuleTestCase):
         exc = self.assertRaises(exception.ResourceFailure,
                                 scheduler.TaskRunner(rsrc.create))
         self.assertEqual((rsrc.CREATE, rsrc.FAILED), rsrc.state)
-        self.assertIn('container nginx exited with code 1; last log lines '
-                      'of nginx:\nno config', str(exc))
+        self.assertIn('container nginx exited with code 1 (restart policy '
+                      'OnFailure restarts it); last log lines of nginx:\n'
+                      'no config', str(exc))
         self.client.containers.logs.assert_called_once_with(
             'c-1', stdout=True, stderr=True, tail=10, timestamps=False,
             since=None)
