@@ -9,6 +9,7 @@ import datetime
 import types
 
 from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from heat_capsule.engine.runtime import spec as rspec
@@ -87,6 +88,7 @@ def _state(status_, exit_code, oom):
                                 exit_code=exit_code, oom_killed=oom)
 
 
+@settings(max_examples=1000)
 @given(st.lists(st.tuples(st.sampled_from(DOCKER_STATUSES + (None,)),
                           st.one_of(st.none(), st.integers(0, 255)),
                           st.booleans()), min_size=1, max_size=4),

@@ -7,6 +7,7 @@ failure for every non-zero exit, restart, OOM kill, whatever the timing.
 """
 
 from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from heat_capsule.engine.runtime import status as engine_status
@@ -41,6 +42,7 @@ containers_st = st.lists(st.builds(
     unique_by=lambda c: c['name'])
 
 
+@settings(max_examples=1000)
 @given(status=st.sampled_from(engine_status.CAPSULE_STATUSES + ('Unknown',)),
        containers=containers_st, policy=st.sampled_from(POLICIES),
        stable=st.floats(0, 5))

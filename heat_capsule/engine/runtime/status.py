@@ -191,10 +191,6 @@ def derive_status(capsule, rows, observed):
     values = set(statuses.values())
     if values == {'Running'}:
         return RUNNING, _unhealthy_reason(states)
-    if 'Restarting' in values:
-        return RESTARTING, ' '.join(
-            restart_text(n, states[n], memory[n]) for n in sorted(states)
-            if statuses[n] == 'Restarting')
     if values <= {'Stopped', 'Dead'}:
         codes = ', '.join(exit_text(
             name, states[name].exit_code, states[name].oom_killed,
@@ -205,6 +201,10 @@ def derive_status(capsule, rows, observed):
     dead = sorted(n for n, s in statuses.items() if s == 'Dead')
     if dead:
         return ERROR, 'Container %s is dead.' % ', '.join(dead)
+    if 'Restarting' in values:
+        return RESTARTING, ' '.join(
+            restart_text(n, states[n], memory[n]) for n in sorted(states)
+            if statuses[n] == 'Restarting')
     if 'Paused' in values:
         return PAUSED, 'Container %s is paused.' % ', '.join(
             sorted(n for n, s in statuses.items() if s == 'Paused'))
