@@ -38,9 +38,11 @@ def main(argv=None):
     parser.add_argument('--quick', action='store_true',
                         help='fewer repetitions (a smoke run)')
     parser.add_argument('--only', nargs='*', default=None,
-                        choices=['latency', 'api', 'memory', 'heat'])
+                        choices=['latency', 'api', 'memory', 'heat',
+                                 'stability'])
     args = parser.parse_args(argv)
-    wanted = set(args.only or ['latency', 'api', 'memory', 'heat'])
+    wanted = set(args.only or ['latency', 'api', 'memory', 'heat',
+                               'stability'])
     print('# heat-capsule benchmarks\n\nMachine: %s\n' % machine())
     engine_support.ensure_test_images()
 
@@ -81,6 +83,10 @@ def main(argv=None):
         else:
             print('## Heat overhead\n')
             print(heat_overhead.main(quick=args.quick))
+    if 'stability' in wanted:
+        from bench import heat_stability
+        print('## What the stability rule adds\n')
+        print(heat_stability.main(quick=args.quick))
     return 0
 
 

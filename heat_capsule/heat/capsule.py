@@ -27,6 +27,7 @@ from heat_capsule import bounds
 from heat_capsule.heat import docker_checks
 from heat_capsule.heat import suspend
 from heat_capsule.heat import template as tmpl
+from heat_capsule.heat import verdict
 
 LOG = logging.getLogger(__name__)
 
@@ -229,9 +230,23 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
 
     The capsule is created through the "container" service of the Keystone
     catalog: a real Zun, or the Zun-compatible engine bundled with
-    heat-capsule. The resource is CREATE_COMPLETE when the capsule is
-    Running, and fails with the service's status_reason if the capsule goes
-    to Error. On delete it waits until the capsule is gone.
+    heat-capsule. On delete the resource waits until the capsule is gone.
+
+    When it is CREATE_COMPLETE ("started"). Every app container must be
+    either running, never restarted, for at least "[clients_zun_capsule]
+    stable_seconds" of heat.conf (default 1 s) of its current run, as the
+    service's own clock says (its "uptime"; with a service that does not
+    report it, such as Zun, from the first reading that showed it running),
+    or finished: exited with code 0 under restart_policy Never or OnFailure
+    (a job: the exit_codes attribute shows the codes). The resource fails
+    as soon as an app container exits with any other code (code 0 under
+    Always too), is restarted by its restart policy, is killed for
+    exceeding its memory, or the capsule goes to Error; the reason names
+    each such container, its exit code, its restart count and its last
+    log lines. A single reading of a container that exits a moment after
+    its start therefore never completes the resource. The same rule
+    decides after an update's replacement, and for "stack check"
+    (CHECK_COMPLETE; there only restarts seen during the check count).
 
     Zun has no API to modify a capsule, so changing any property replaces
     the capsule: a new one is created and the old one is deleted.
@@ -251,9 +266,10 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
     request_timeout" seconds (default 60) before it counts as timed out.
 
     Readiness. With created_when "healthy", the resource is complete only
-    once every container with a healthcheck reports healthy (an extension
-    of the heat-capsule engine; Zun has no healthcheck in capsules), so
-    resources that depend on it start after the service is ready.
+    once, in addition, every container with a healthcheck reports healthy
+    (an extension of the heat-capsule engine; Zun has no healthcheck in
+    capsules), so resources that depend on it start after the service is
+    ready.
 
     Kept volumes. A volume created from size without auto_remove outlives
     the capsule and its stack; the "volumes" attribute gives its id, which
@@ -295,17 +311,22 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
     ATTRIBUTES = (
         ADDRESSES_ATTR, STATUS_ATTR, STATUS_REASON_ATTR, CONTAINERS_ATTR,
         INIT_CONTAINERS_ATTR, CPU_ATTR, MEMORY_ATTR, NAME_ATTR, LABELS_ATTR,
-        ANNOTATIONS_ATTR, LOGS_ATTR, VOLUMES_ATTR,
+        ANNOTATIONS_ATTR, LOGS_ATTR, VOLUMES_ATTR, EXIT_CODES_ATTR,
     ) = (
         'addresses', 'status', 'status_reason', 'containers',
         'init_containers', 'cpu', 'memory', 'name', 'labels',
-        'annotations', 'logs', 'volumes',
+        'annotations', 'logs', 'volumes', 'exit_codes',
     )
 
     # Lines of each container's log the "logs" attribute shows.
     LOG_LINES = 50
     # What the "volumes" attribute keeps of each volume the engine reports.
     VOLUME_KEYS = ('name', 'id', 'size', 'auto_remove')
+    # Lines of a failing container's log a failure reason quotes.
+    FAILURE_LOG_LINES = 10
+    # A wait for stability shorter than this is slept within one poll
+    # (Heat polls every second), so it adds no more than it must.
+    STABLE_WAIT_MAX = 1.0
 
     properties_schema = {
         NAME: properties.Schema(
@@ -480,6 +501,13 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
               '(Zun).'),
             type=attributes.Schema.LIST,
         ),
+        EXIT_CODES_ATTR: attributes.Schema(
+            _('The latest exit code of each container and init container, '
+              'by name; null for one that has not exited (a job capsule '
+              'shows its results here).'),
+            type=attributes.Schema.MAP,
+            cache_mode=attributes.Schema.CACHE_NONE,
+        ),
     }
 
     # What an attribute resolves to when there is no capsule (not created
@@ -490,6 +518,7 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
         CPU_ATTR: lambda: None, MEMORY_ATTR: lambda: None, NAME_ATTR: str,
         LABELS_ATTR: dict, ANNOTATIONS_ATTR: dict, LOGS_ATTR: dict,
         VOLUMES_ATTR: list,
+        EXIT_CODES_ATTR: dict,
     }
 
     # -- validation -------------------------------------------------------
@@ -676,71 +705,107 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
         return capsule.uuid
 
     def check_create_complete(self, capsule_id):
+        return self._complete(capsule_id)
+
+    def _complete(self, capsule_id, baseline=None):
+        """Poll the capsule and apply the rule (see heat_capsule.heat.verdict
+        and the class docstring): True when complete, False to wait; a
+        failure raises ResourceInError naming the containers at fault."""
         capsule = self._poll(capsule_id)
         if capsule is None:
             return False
-        status = capsule.get('status')
-        if status in tmpl.CREATE_IN_PROGRESS_STATUSES:
-            self._fail_if_out_of_time(capsule)
+        found = self._judge(capsule, baseline)
+        if (found.outcome == verdict.WAIT and found.retry_in is not None
+                and found.retry_in <= self.STABLE_WAIT_MAX):
+            time.sleep(found.retry_in)
+            capsule = self._poll(capsule_id)
+            if capsule is None:
+                return False
+            found = self._judge(capsule, baseline)
+        if found.outcome == verdict.COMPLETE:
+            return True
+        if found.outcome == verdict.WAIT:
+            self._fail_if_out_of_time(
+                capsule if capsule.get('status') in verdict.IN_PROGRESS
+                else dict(capsule, status_reason=found.reason))
             return False
-        if status == tmpl.RUNNING:
-            if self.properties[self.CREATED_WHEN] != tmpl.CREATED_HEALTHY:
-                return True
-            return self._healthy(capsule)
-        reason = capsule.get('status_reason') or _('no reason given')
-        if status == tmpl.ERROR:
-            raise exception.ResourceInError(
-                resource_status=status,
-                status_reason=_('Capsule "%(name)s" failed: %(reason)s')
-                % {'name': self.name, 'reason': reason})
-        raise exception.ResourceUnknownStatus(
-            resource_status=status,
-            result=_('Capsule "%s" did not reach Running') % self.name,
-            status_reason=reason)
+        raise exception.ResourceInError(
+            resource_status=capsule.get('status'),
+            status_reason=_('Capsule "%(name)s" failed: %(reason)s')
+            % {'name': self.name,
+               'reason': found.reason + self._last_lines(capsule,
+                                                         found.failing)})
 
-    def _healthy(self, capsule):
-        """Whether every container with a healthcheck reports healthy.
+    _running_seen = None   # {name: monotonic time first seen running}
 
-        An unhealthy one fails the resource with its check's output. A
-        service that does not report the healthchecks it was given (a real
-        Zun has none in capsules) would never say healthy: that fails too.
+    def _judge(self, capsule, baseline):
+        healthchecked = self._healthchecked(capsule)
+        return verdict.judge(
+            capsule, restart_policy=self.properties[self.RESTART_POLICY],
+            healthchecked=healthchecked,
+            stable_seconds=self.client_plugin().stable_seconds(),
+            baseline=baseline, ages=self._ages(capsule))
+
+    def _ages(self, capsule):
+        """{name: seconds Heat has seen it running}: the fallback clock for
+        a service whose containers carry no "uptime" (Zun)."""
+        now = time.monotonic()
+        seen = self._running_seen = self._running_seen or {}
+        for container in capsule.get('containers') or []:
+            name, count = container.get('name'), container.get(
+                'restart_count')
+            if container.get('status') != tmpl.RUNNING:
+                seen.pop(name, None)
+            elif seen.get(name, (None,))[0] != count or name not in seen:
+                seen[name] = (count, now)
+        return {name: now - since for name, (_count, since) in seen.items()}
+
+    def _healthchecked(self, capsule):
+        """Names of the containers created_when "healthy" waits for.
+
+        A service that does not report the healthchecks it was given (a
+        real Zun has none in capsules) would never say healthy: that fails.
         """
+        if self.properties[self.CREATED_WHEN] != tmpl.CREATED_HEALTHY:
+            return ()
         containers = self.properties[self.CONTAINERS] or []
         names = tmpl.container_names(
             containers, self.properties[self.INIT_CONTAINERS])[0]
         asked = {name for container, name in zip(containers, names)
                  if container.get(tmpl.HEALTHCHECK)}
-        waiting = []
         for container in capsule.get('containers') or []:
-            name = container.get('name')
-            if name not in asked:
-                continue
-            check = container.get('healthcheck') or {}
-            if not check:
+            if container.get('name') in asked and \
+                    not container.get('healthcheck'):
                 raise exception.Error(
                     _('Capsule "%(name)s": the container service does not '
                       'report the healthcheck of container %(container)s; '
                       'created_when "healthy" needs the heat-capsule engine '
                       '(Zun has no healthcheck in capsules).')
-                    % {'name': self.name, 'container': name})
-            if check.get('status') == tmpl.UNHEALTHY:
-                raise exception.ResourceInError(
-                    resource_status=tmpl.UNHEALTHY,
-                    status_reason=_('Capsule "%(name)s": container '
-                                    '%(container)s is unhealthy: '
-                                    '%(output)s')
-                    % {'name': self.name, 'container': name,
-                       'output': check.get('output') or _('no output')})
-            if check.get('status') != tmpl.HEALTHY:
-                waiting.append('%s (%s%s)' % (
-                    name, check.get('status') or _('not running'),
-                    ': %s' % check['output'] if check.get('output') else ''))
-        if waiting:
-            self._fail_if_out_of_time(dict(
-                capsule, status=_('waiting for healthchecks'),
-                status_reason=_('not healthy yet: %s') % ', '.join(waiting)))
-            return False
-        return True
+                    % {'name': self.name,
+                       'container': container.get('name')})
+        return asked
+
+    def _last_lines(self, capsule, names):
+        """'; last log lines of <name>:\n...' for each named container."""
+        text = ''
+        for container in capsule.get('containers') or []:
+            if container.get('name') not in names:
+                continue
+            try:
+                lines = self.client().containers.logs(
+                    container['uuid'], stdout=True, stderr=True,
+                    tail=self.FAILURE_LOG_LINES, timestamps=False,
+                    since=None)
+            except Exception as exc:
+                LOG.debug('%(rsrc)s: no log for %(name)s: %(error)s',
+                          {'rsrc': self, 'name': container.get('name'),
+                           'error': exc})
+                continue
+            lines = (lines or '').strip()
+            name = container['name']
+            text += ('; last log lines of %s:\n%s' % (name, lines) if lines
+                     else '; %s printed nothing' % name)
+        return text
 
     def handle_delete(self):
         """Request deletion; the token remembers the status before it.
@@ -782,12 +847,16 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
         return False
 
     def handle_check(self):
-        capsule = self.client().capsules.get(self.resource_id).to_dict()
-        self._verify_check_conditions([{
-            'attr': self.STATUS_ATTR,
-            'expected': tmpl.RUNNING,
-            'current': capsule.get('status'),
-        }])
+        """Read the capsule; its restart counts are the check's baseline."""
+        self._running_seen = None
+        capsule = self.client().capsules.get(self.resource_id)
+        if capsule is None:
+            raise exception.EntityNotFound(entity='Capsule',
+                                           name=self.resource_id)
+        return verdict.restart_counts(capsule.to_dict())
+
+    def check_check_complete(self, baseline):
+        return self._complete(self.resource_id, baseline=baseline)
 
     # -- reaching the service (see "Timeouts" in the class docstring) ------
 
@@ -872,6 +941,9 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
             return self._logs(capsule.to_dict()) if capsule else empty
         if name == self.VOLUMES_ATTR:
             return self._volumes() if capsule else empty
+        if name == self.EXIT_CODES_ATTR:
+            return verdict.exit_codes(capsule.to_dict()) if capsule \
+                else empty
         value = capsule.to_dict().get(name) if capsule else None
         if value is None:
             return empty

@@ -24,7 +24,9 @@ Options (heat.conf), in ``[clients_zun_capsule]``: Heat's per-client ones
 (``endpoint_type``, ``ca_file``, ...; unset ones fall back to
 ``[clients]``); ``unreachable_timeout``, how long a create or delete that
 waits on a capsule tolerates an unreachable service (see
-``OS::Zun::Capsule``); ``request_timeout``, how long one request may take.
+``OS::Zun::Capsule``); ``request_timeout``, how long one request may take;
+``stable_seconds``, how long app containers must run before the resource
+counts them as started.
 """
 
 from keystoneauth1 import exceptions as ks_exc
@@ -56,11 +58,21 @@ REQUEST_TIMEOUT = cfg.IntOpt(
            'session has no timeout, so without this a service that accepts '
            'connections but never answers would hold a create or delete '
            'forever.'))
+STABLE_SECONDS = cfg.FloatOpt(
+    'stable_seconds', default=1.0, min=0, max=60,
+    help=_('Seconds every app container of an OS::Zun::Capsule must have '
+           'been running in its current run, never restarted, before the '
+           'resource is CREATE_COMPLETE (or CHECK_COMPLETE), so that a '
+           'container that exits a moment after its start fails the '
+           'resource instead of passing it (see the resource\'s '
+           'description). 0 completes on the first reading that shows '
+           'every container running.'))
 # Heat's own per-client options must be in the group as well: Heat looks
 # endpoint_type up in [clients_<name>] first and fails on a group that
 # exists without it.
 cfg.CONF.register_opts(heat_config.clients_opts + [UNREACHABLE_TIMEOUT,
-                                                   REQUEST_TIMEOUT],
+                                                   REQUEST_TIMEOUT,
+                                                   STABLE_SECONDS],
                        group=OPT_GROUP)
 
 # HTTP answers that mean "nothing is serving behind this address right now"
@@ -149,6 +161,10 @@ class ZunCapsuleClientPlugin(client_plugin.ClientPlugin):
     @staticmethod
     def unreachable_timeout():
         return cfg.CONF[OPT_GROUP].unreachable_timeout
+
+    @staticmethod
+    def stable_seconds():
+        return cfg.CONF[OPT_GROUP].stable_seconds
 
     def endpoint(self):
         """The service's URL in the catalog, for messages; None if unknown."""

@@ -187,6 +187,24 @@ class TemplatesTest(base.HeatCapsuleTest):
         self.assertIs(True, outputs['all_running'])
         self._delete_and_check_gone(ident, capsule_id)
 
+    def test_job(self):
+        ident, capsule_id, outputs = self._create('job', 'job',
+                                                  parameters={'count': 100})
+        # CREATE_COMPLETE once the job had exited 0 (or was running
+        # steadily): it is done by now in any case.
+        capsule = base.wait_for(
+            lambda: (lambda c: c if c.status == 'Stopped' else None)(
+                self.zun.capsules.get(capsule_id)), what='the job done')
+        self.assertEqual('sum exited with code 0', capsule.status_reason)
+        outputs = self.stack_outputs(ident)
+        self.assertEqual('Stopped', outputs['status'])
+        self.assertEqual({'prepare': 0, 'sum': 0}, outputs['exit_codes'])
+        self.assertEqual('total=5050\n', outputs['result'])
+        job = self.container(capsule_id, 'sum').attrs
+        self.assertEqual((0, 'no'), (job['State']['ExitCode'], job[
+            'HostConfig']['RestartPolicy']['Name']))
+        self._delete_and_check_gone(ident, capsule_id)
+
     def test_readiness(self):
         ident, web_id, outputs = self._create('readiness', 'web',
                                               parameters={'warmup': 3})

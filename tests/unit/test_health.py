@@ -82,7 +82,9 @@ def _row(**fields):
                   status_detail=None, exit_code=None, cpu=None,
                   memory=None, environment={},
                   workdir=None, ports=[], interactive=False, tty=False,
-                  healthcheck=None, health_status=None, health_output=None)
+                  healthcheck=None, health_status=None, health_output=None,
+                  started_at=None, finished_at=None, restart_count=None,
+                  oom_killed=None)
     values.update(fields)
     return types.SimpleNamespace(**values)
 
@@ -125,5 +127,5 @@ def test_an_unhealthy_container_is_named_in_the_capsule_reason():
 
 def test_a_health_change_is_written():
     row = _row(health_status='starting')
-    values = reconciler._container_values(_container_state('healthy'))
+    values = reconciler._container_values(_container_state('healthy'), row)
     assert reconciler._changed(row, values)

@@ -106,6 +106,14 @@ class Container(TimestampMixin, Base):
     healthcheck: orm.Mapped[dict | None] = orm.mapped_column(sa.JSON)
     health_status: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
     health_output: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    # What Docker's inspect said of the latest run (naive UTC times):
+    # status_detail and uptime are computed from these when read.
+    started_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
+    finished_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
+    restart_count: orm.Mapped[int | None] = orm.mapped_column()
+    oom_killed: orm.Mapped[bool | None] = orm.mapped_column()
 
     capsule: orm.Mapped[Capsule] = orm.relationship(
         back_populates='containers')

@@ -197,6 +197,8 @@ def runtime_driver(services):
 def _no_docker_container(container, capsule):
     if container.status == 'Creating':
         why = 'it has not been created in Docker (yet)'
+    elif container.status == 'Error' and container.started_at is None:
+        why = 'it has not been created in Docker (its capsule failed first)'
     else:
         why = 'its Docker container no longer exists'
     return errors.InvalidState(

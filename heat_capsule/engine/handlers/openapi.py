@@ -70,6 +70,16 @@ CONTAINER_VIEW = {
         'registry_id': _NULLABLE_STRING,
         'user_id': _NULLABLE_STRING,
         'project_id': _NULLABLE_STRING,
+        # Engine extensions (heat_capsule.engine.views.capsule.container).
+        'exit_code': {'type': 'integer', 'nullable': True},
+        'restart_count': {'type': 'integer'},
+        'oom_killed': {'type': 'boolean'},
+        'started_at': _NULLABLE_STRING,
+        'finished_at': _NULLABLE_STRING,
+        'uptime': {'type': 'number', 'nullable': True,
+                   'description': 'Seconds the container has been running '
+                                  'in its current run; null unless '
+                                  'Running.'},
     },
 }
 

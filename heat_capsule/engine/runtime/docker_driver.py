@@ -70,6 +70,7 @@ from heat_capsule.engine.runtime import limits as limits_mod
 from heat_capsule.engine.runtime import networks
 from heat_capsule.engine.runtime import security
 from heat_capsule.engine.runtime import spec
+from heat_capsule.engine.runtime import status as status_rules
 
 LOG = logging.getLogger(__name__)
 
@@ -147,40 +148,13 @@ def _parse_time(text):
     return moment.replace(microsecond=micro, tzinfo=datetime.timezone.utc)
 
 
-def _human_duration(seconds):
-    """Docker's wording of a duration ('3 seconds', 'About a minute', ...)."""
-    seconds = int(seconds)
-    if seconds < 1:
-        return 'Less than a second'
-    if seconds == 1:
-        return '1 second'
-    if seconds < 60:
-        return '%d seconds' % seconds
-    minutes = seconds // 60
-    if minutes == 1:
-        return 'About a minute'
-    if minutes < 60:
-        return '%d minutes' % minutes
-    hours = round(seconds / 3600.0)
-    if hours == 1:
-        return 'About an hour'
-    if hours < 48:
-        return '%d hours' % hours
-    if hours < 24 * 7 * 2:
-        return '%d days' % (hours // 24)
-    if hours < 24 * 30 * 2:
-        return '%d weeks' % (hours // (24 * 7))
-    if hours < 24 * 365 * 2:
-        return '%d months' % (hours // (24 * 30))
-    return '%d years' % (hours // (24 * 365))
-
-
 def _since(text):
     moment = _parse_time(text)
     if moment is None:
         return None
     now = datetime.datetime.now(datetime.timezone.utc)
-    return _human_duration(max(0.0, (now - moment).total_seconds()))
+    return status_rules.human_duration(
+        max(0.0, (now - moment).total_seconds()))
 
 
 def _status_detail(state):
@@ -251,8 +225,9 @@ def _state_from_inspect(info):
     health, health_output = _health(state)
     error = state.get('Error') or None
     exit_code = state.get('ExitCode')
+    restarts = info.get('RestartCount') or 0
     if status in _NOT_EXITED and not error:
-        exit_code = None
+        exit_code = None   # Docker resets it to 0 at each start
     return spec.ContainerState(
         docker_id=info['Id'],
         role=labels.get(spec.LABEL_ROLE, spec.ROLE_APP),
@@ -261,7 +236,11 @@ def _state_from_inspect(info):
         exit_code=exit_code,
         status_detail=_status_detail(state),
         error=error,
-        restart_count=info.get('RestartCount') or 0,
+        restart_count=restarts,
+        started_at=status_rules.naive_utc(_parse_time(state.get('StartedAt'))),
+        finished_at=status_rules.naive_utc(
+            _parse_time(state.get('FinishedAt'))),
+        oom_killed=bool(state.get('OOMKilled')),
         health=health,
         health_output=health_output)
 
@@ -282,6 +261,7 @@ def _state_from_list(entry):
         status=_STATUSES.get(entry.get('State'), 'Unknown'),
         exit_code=int(match.group(1)) if match else None,
         status_detail=detail,
+        restart_count=None,
         health=_health_from_status(detail))
 
 
@@ -1091,8 +1071,26 @@ class DockerDriver:
         return bytes(kept), dropped
 
 
+class Event(tuple):
+    """One container event: the pair (capsule_uuid, action), with
+    ``container_uuid`` (None for a sandbox) and ``exit_code`` (the int of a
+    'die' event, else None) as attributes. Docker's 'die' event is the one
+    place the exit code of a container that its restart policy starts again
+    at once can be read: inspect shows 0 again after the restart."""
+
+    def __new__(cls, capsule_uuid, action, attributes=None):
+        event = super().__new__(cls, (capsule_uuid, action))
+        attributes = attributes or {}
+        event.container_uuid = attributes.get(spec.LABEL_CONTAINER)
+        try:
+            event.exit_code = int(attributes['exitCode'])
+        except (KeyError, TypeError, ValueError):
+            event.exit_code = None
+        return event
+
+
 class _EventStream:
-    """Iterator over (capsule_uuid, action) that knows why it ended."""
+    """Iterator over Events that knows why it ended."""
 
     def __init__(self, stream, unavailable):
         self._stream = stream
@@ -1117,11 +1115,11 @@ class _EventStream:
                     raise StopIteration from None
                 raise self._unavailable(e) from e
             actor = event.get('Actor') or {}
-            capsule_uuid = (actor.get('Attributes') or {}).get(
-                spec.LABEL_CAPSULE)
+            attributes = actor.get('Attributes') or {}
+            capsule_uuid = attributes.get(spec.LABEL_CAPSULE)
             if capsule_uuid:
-                return capsule_uuid, event.get('Action') or event.get(
-                    'status')
+                return Event(capsule_uuid, event.get('Action')
+                             or event.get('status'), attributes)
 
     def close(self):
         """Stop the stream; a blocked iteration then stops too."""

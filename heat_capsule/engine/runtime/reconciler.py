@@ -53,6 +53,7 @@ from heat_capsule.engine.db import models
 from heat_capsule.engine.runtime import freezer
 from heat_capsule.engine.runtime import spec as rspec
 from heat_capsule.engine.runtime import stopping
+from heat_capsule.engine.runtime import status as status_rules
 from heat_capsule.engine.runtime import workqueue
 
 LOG = logging.getLogger(__name__)
@@ -105,12 +106,32 @@ def to_spec(capsule, volumes):
         termination_grace_period=capsule.termination_grace_period)
 
 
-def _container_values(state):
-    return {'status': state.status, 'status_detail': state.status_detail,
-            'exit_code': state.exit_code,
-            'status_reason': state.error or None,
-            'health_status': state.health,
-            'health_output': state.health_output}
+# Docker events after which a capsule's containers are inspected again for
+# their timestamps, restart count and OOM kill (see Reconciler._timed).
+TIMING_ACTIONS = ('start', 'die', 'restart', 'oom')
+
+
+def _container_values(state, row):
+    """The columns of container ``row`` (or spec) Docker's ``state`` sets.
+
+    What only inspect tells (timestamps, restart count, OOM kill) is left
+    out for a state read from Docker's container list, and an exit code
+    only comes with an exit: the recorded values are kept.
+    """
+    values = {'status': state.status, 'status_detail': state.status_detail,
+              'exit_code': state.exit_code,
+              'status_reason': status_rules.container_reason(
+                  row.name, state, row.memory),
+              'health_status': state.health,
+              'health_output': state.health_output}
+    if state.exit_code is None:
+        del values['exit_code']     # the latest exit's code is kept
+    if state.restart_count is not None:
+        values.update(started_at=state.started_at,
+                      finished_at=state.finished_at,
+                      restart_count=state.restart_count,
+                      oom_killed=state.oom_killed)
+    return values
 
 
 def restart_wanted(restart_policy, state):
@@ -149,6 +170,14 @@ class Reconciler:
         # and since their last container start (a sandbox start may change
         # them).
         self._addressed = set()
+        # Capsules whose containers were inspected (timestamps, restart
+        # counts, OOM kills) since Docker last (re)connected and since
+        # their last start/die/restart/oom event; the others are inspected
+        # at their next sync. A quiet capsule costs one list call per sync.
+        self._timed = set()
+        # {container uuid: exit code of its latest 'die' event}: the exit
+        # code of a container restarted before a sync could see it exited.
+        self._exits = {}
         self._retries = {}
         self._starter = futures.ThreadPoolExecutor(
             max_workers=2 * conf.runtime.sync_workers,
@@ -246,13 +275,20 @@ class Reconciler:
                 # Docker may have restarted meanwhile: sandboxes got new
                 # addresses.
                 self._addressed.clear()
+                self._timed.clear()
                 if delay:
                     LOG.info('Docker is back; resyncing every capsule')
                     self.submit_all()
                 delay = 0
-                for capsule_uuid, action in stream:
+                for event in stream:
+                    capsule_uuid, action = event
                     if self._stop.is_set():
                         return
+                    if getattr(event, 'exit_code', None) is not None and \
+                            event.container_uuid:
+                        self._exits[event.container_uuid] = event.exit_code
+                    if action in TIMING_ACTIONS:
+                        self._timed.discard(capsule_uuid)
                     if action == 'start':
                         self._addressed.discard(capsule_uuid)
                     elif action == 'die':
@@ -319,7 +355,20 @@ class Reconciler:
             seconds=self.conf.runtime.create_timeout)
 
     def _fail(self, capsule, reason, containers=None):
+        """Put a capsule in Error; no container of it stays Creating."""
         LOG.info('Capsule %s is in Error: %s', capsule.uuid, reason)
+        containers = dict(containers or {})
+        pending = [c for c in capsule.containers
+                   if c.uuid not in containers and c.status == 'Creating']
+        if pending:
+            try:
+                observed = self.driver.observe(capsule.uuid)
+            except rspec.CapsuleRuntimeError:
+                observed = {}
+            for row in pending:
+                state = observed.get(row.uuid)
+                containers[row.uuid] = status_rules.failed_create_values(
+                    state, reason) or _container_values(state, row)
         self._update(capsule.uuid, containers=containers, status='Error',
                      status_reason=reason)
 
@@ -333,6 +382,8 @@ class Reconciler:
         if wait > 0:
             self.queue.submit_later(capsule.uuid, wait)
             return
+        for container in capsule.containers:
+            self._exits.pop(container.uuid, None)
         self.driver.remove_capsule(capsule.uuid)
         for volume in self.db.volumes_of(capsule.uuid):
             if volume.auto_remove:
@@ -417,7 +468,7 @@ class Reconciler:
                 if state is None:
                     return
             init_states[init.uuid] = state
-            updates[init.uuid] = _container_values(state)
+            updates[init.uuid] = _container_values(state, init)
             if state.status in ('Stopped', 'Dead'):
                 if state.exit_code not in (0, None) or \
                         state.status == 'Dead':
@@ -479,8 +530,9 @@ class Reconciler:
                 capsule.uuid, init.uuid, self.conf.runtime.log_tail_lines)
         except rspec.CapsuleRuntimeError:
             logs = ''
-        reason = ('Init container %s exited with code %s'
-                  % (init.name, state.exit_code))
+        reason = status_rules.exit_text(
+            'Init container %s' % init.name, state.exit_code,
+            state.oom_killed, init.memory)
         if state.error:
             reason += ' (%s)' % state.error
         logs = logs.strip()
@@ -489,11 +541,14 @@ class Reconciler:
 
     def _observe(self, capsule):
         rows = {c.uuid: c for c in capsule.containers}
-        observed = self.driver.observe(capsule.uuid)
+        # Marked first: an event from now on makes the next sync inspect.
+        inspect = capsule.uuid not in self._timed
+        self._timed.add(capsule.uuid)
+        observed = self.driver.observe(capsule.uuid, inspect_all=inspect)
         if freezer.thaw(self.driver, capsule, observed):
-            observed = self.driver.observe(capsule.uuid)
+            observed = self.driver.observe(capsule.uuid, inspect_all=inspect)
         if self._repair(capsule, observed):
-            observed = self.driver.observe(capsule.uuid)
+            observed = self.driver.observe(capsule.uuid, inspect_all=inspect)
         self._record_observed(capsule, rows, observed,
                               addresses=self._readdress(capsule, observed))
 
@@ -596,7 +651,9 @@ class Reconciler:
         for row in rows.values():
             state = observed.get(row.uuid)
             if state is not None:
-                values = _container_values(state)
+                values = _container_values(state, row)
+                if 'exit_code' not in values and row.uuid in self._exits:
+                    values['exit_code'] = self._exits[row.uuid]
             elif row.role == 'init' and row.status == 'Stopped':
                 continue
             else:
@@ -620,53 +677,14 @@ def _needs_start(state):
 
 
 def _create_finished(capsule):
-    """Whether every app container was started (else the create failed)."""
-    return not any(c.role == 'app' and c.status == 'Creating'
-                   for c in capsule.containers)
+    """Whether every app container was started (else the create failed:
+    those left show Error, see Reconciler._fail)."""
+    return not any(c.role == 'app' and c.status in (
+        'Creating', status_rules.CONTAINER_ERROR) for c in capsule.containers)
 
 
-def derive_status(capsule, rows, observed):
-    """The capsule's status from its app containers' and sandbox's states."""
-    sandbox = observed.get('sandbox')
-    if sandbox is None:
-        return 'Error', 'The capsule sandbox was removed outside the engine.'
-    apps = [r for r in rows.values() if r.role == 'app']
-    states = {r.name: observed.get(r.uuid) for r in apps}
-    gone = sorted(name for name, state in states.items() if state is None)
-    if gone:
-        return 'Error', ('Container %s was removed outside the engine.'
-                         % ', '.join(gone))
-    if sandbox.status != 'Running':
-        return 'Error', 'The capsule sandbox is %s.' % sandbox.status
-    statuses = {name: state.status for name, state in states.items()}
-    values = set(statuses.values())
-    if values == {'Running'}:
-        return 'Running', _unhealthy_reason(states)
-    if 'Restarting' in values:
-        names = sorted(n for n, s in statuses.items() if s == 'Restarting')
-        return 'Restarting', 'Container %s is restarting.' % ', '.join(names)
-    if 'Running' in values:
-        return 'Running', None
-    if values <= {'Stopped', 'Dead'}:
-        codes = ', '.join('%s exited with code %s' % (
-            name, states[name].exit_code) for name in sorted(states))
-        failed = any(states[n].exit_code not in (0, None) for n in states)
-        return ('Error' if failed else 'Stopped'), codes
-    return sorted(values)[0], None
-
-
-def _unhealthy_reason(states):
-    """Why a running capsule is not well, from its failing healthchecks.
-
-    The capsule stays Running (as a Kubernetes pod does while a readiness
-    probe fails); the reason names each unhealthy container and what its
-    check printed.
-    """
-    failing = ['Container %s is unhealthy: %s'
-               % (name, state.health_output or 'no output')
-               for name, state in sorted(states.items())
-               if state.health == 'unhealthy']
-    return '; '.join(failing) or None
+# The capsule status rule (kept under this name for its callers).
+derive_status = status_rules.derive_status
 
 
 def _addresses_view(addresses):

@@ -123,7 +123,12 @@ class ContainerState:
     exit_code: int | None = None
     status_detail: str | None = None  # e.g. 'Up 5 seconds', 'Exited (0)'
     error: str | None = None          # Docker's State.Error, if any
-    restart_count: int = 0
+    # From inspect only; None when the state comes from Docker's container
+    # list (not inspected): then these are unknown, not empty.
+    restart_count: int | None = 0     # Docker's RestartCount
+    started_at: object = None         # naive UTC datetime of the last start
+    finished_at: object = None        # naive UTC datetime of the last exit
+    oom_killed: bool | None = None    # State.OOMKilled of the last exit
     health: str | None = None         # starting | healthy | unhealthy
     health_output: str | None = None  # the latest probe's, when it failed
 

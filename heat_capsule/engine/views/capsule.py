@@ -8,6 +8,7 @@ microversion 1.32 the legacy form is used (``meta_name``, ``meta_labels``,
 """
 
 from heat_capsule.engine import microversion
+from heat_capsule.engine.runtime import status as status_rules
 
 
 def _timestamp(value):
@@ -41,12 +42,20 @@ def healthcheck(row):
                 output=row.health_output)
 
 
-def container(row, capsule):
-    """One container of a capsule: exactly the api-ref's fields.
+def container(row, capsule, now=None):
+    """One container of a capsule: the api-ref's fields, then the engine's.
 
     Docker-side details Zun carries but a capsule never uses (disk, security
-    groups, registry) keep Zun's neutral values.
+    groups, registry) keep Zun's neutral values. ``status_detail`` is
+    computed as of ``now`` (naive UTC; default: the current time) from the
+    recorded timestamps. Engine extensions (Zun has none of them):
+    ``exit_code`` (the latest exit's, kept while a restarted container
+    runs again), ``restart_count`` (Docker's), ``oom_killed``,
+    ``started_at``/``finished_at`` (the latest run, timestamps as
+    ``created_at``) and ``uptime`` (seconds, float, of the current run;
+    null unless Running).
     """
+    now = now or status_rules.utcnow()
     policy = 'no' if row.role == 'init' else capsule.restart_policy
     return {
         'uuid': row.uuid,
@@ -55,7 +64,7 @@ def container(row, capsule):
         'command': list(row.command or []),
         'status': row.status,
         'status_reason': row.status_reason,
-        'status_detail': row.status_detail,
+        'status_detail': status_rules.status_detail(row, now),
         'task_state': None,
         'cpu': _cpu(row.cpu),
         'memory': _memory(row.memory),
@@ -78,6 +87,12 @@ def container(row, capsule):
         'registry_id': None,
         'user_id': capsule.user_id,
         'project_id': capsule.project_id,
+        'exit_code': row.exit_code,
+        'restart_count': row.restart_count or 0,
+        'oom_killed': bool(row.oom_killed),
+        'started_at': _timestamp(row.started_at),
+        'finished_at': _timestamp(row.finished_at),
+        'uptime': status_rules.uptime(row, now),
     }
 
 
@@ -88,7 +103,9 @@ def links(host_url, capsule_uuid):
              'rel': 'bookmark'}]
 
 
-def capsule(row, host_url, version):
+def capsule(row, host_url, version, now=None):
+    """One capsule; its containers' clock-dependent fields as of ``now``."""
+    now = now or status_rules.utcnow()
     apps = [c for c in row.containers if c.role == 'app']
     inits = [c for c in row.containers if c.role == 'init']
     view = {
@@ -104,8 +121,8 @@ def capsule(row, host_url, version):
         'cpu': _cpu(row.cpu),
         'memory': _memory(row.memory),
         'addresses': dict(row.addresses or {}),
-        'containers': [container(c, row) for c in apps],
-        'init_containers': [container(c, row) for c in inits],
+        'containers': [container(c, row, now) for c in apps],
+        'init_containers': [container(c, row, now) for c in inits],
         'user_id': row.user_id,
         'project_id': row.project_id,
         'created_at': _timestamp(row.created_at),
@@ -123,5 +140,6 @@ def capsule(row, host_url, version):
 
 
 def capsule_list(rows, host_url, version, next_url):
-    return {'capsules': [capsule(r, host_url, version) for r in rows],
+    now = status_rules.utcnow()
+    return {'capsules': [capsule(r, host_url, version, now) for r in rows],
             'next': next_url}

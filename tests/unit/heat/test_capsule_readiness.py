@@ -47,9 +47,9 @@ def view(web_health, output=None, status='Running', check=CHECK):
         else {}
     return base.capsule_view(status=status, containers=[
         {'uuid': 'c-web', 'name': 'web', 'status': 'Running',
-         'healthcheck': web_check},
+         'healthcheck': web_check, 'uptime': 30.0},
         {'uuid': 'c-side', 'name': 'side', 'status': 'Running',
-         'healthcheck': {}}])
+         'healthcheck': {}, 'uptime': 30.0}])
 
 
 class TestHealthcheckMapping(base.CapsuleTestCase):

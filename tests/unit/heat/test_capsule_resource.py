@@ -137,7 +137,8 @@ def capsule_view(**overrides):
                                  'port': 'port-1', 'subnet_id': 'sub-1',
                                  'preserve_on_delete': False}]},
         'containers': [{'uuid': 'c-1', 'name': 'nginx', 'image': 'nginx',
-                        'status': 'Running'}],
+                        'status': 'Running', 'uptime': 30.0,
+                        'restart_count': 0}],
         'init_containers': [{'uuid': 'c-0', 'name': 'setup',
                              'image': 'busybox', 'status': 'Stopped'}],
         'user_id': 'u', 'project_id': 'p',
@@ -277,29 +278,52 @@ class TestCreate(CapsuleTestCase):
                                 rsrc.check_create_complete, UUID)
         self.assertIn('image pull failed', str(exc))
 
-    def test_unknown_status_fails(self):
-        cfg.CONF.set_override('action_retry_limit', 0)
-        self.client.capsules.get.return_value = capsule_view(
-            status='Stopped', status_reason='exited')
-        rsrc = self.make_resource()
-        exc = self.assertRaises(exception.ResourceFailure,
-                                scheduler.TaskRunner(rsrc.create))
-        self.assertEqual((rsrc.CREATE, rsrc.FAILED), rsrc.state)
-        self.assertIsInstance(exc.exc, exception.ResourceUnknownStatus)
-        self.assertIn('Unknown status Stopped', str(exc))
-
-    def test_check_create_complete_per_status(self):
+    def test_every_engine_status_has_a_defined_outcome(self):
+        """Never "Unknown status": each status the engine can show waits,
+        completes or fails with the service's words."""
         rsrc = self.make_resource()
         expected = {'Creating': False, 'Created': False, 'Running': True}
         for status, done in expected.items():
             self.client.capsules.get.return_value = capsule_view(
                 status=status)
             self.assertIs(done, rsrc.check_create_complete(UUID), status)
-        for status in ('Stopped', 'Deleting', 'Unknown', 'Paused'):
+        for status in ('Deleting', 'Paused', 'Restarting', 'Error',
+                       'Unknown'):
             self.client.capsules.get.return_value = capsule_view(
-                status=status)
-            self.assertRaises(exception.ResourceUnknownStatus,
-                              rsrc.check_create_complete, UUID)
+                status=status, status_reason='said %s' % status)
+            exc = self.assertRaises(exception.ResourceInError,
+                                    rsrc.check_create_complete, UUID)
+            self.assertIn('said %s' % status, str(exc))
+            self.assertNotIn('Unknown status', str(exc))
+
+    def test_a_finished_job_completes_and_shows_its_exit_codes(self):
+        job = capsule_view(status='Stopped', status_reason='nginx exited '
+                           'with code 0', containers=[{
+                               'uuid': 'c-1', 'name': 'nginx',
+                               'status': 'Stopped', 'exit_code': 0,
+                               'restart_count': 0}])
+        self.client.capsules.get.return_value = job
+        rsrc = self.create()     # restart_policy OnFailure
+        self.assertEqual({'setup': None, 'nginx': 0},
+                         rsrc.FnGetAtt('exit_codes'))
+
+    def test_a_failed_exit_fails_with_the_code_and_the_last_lines(self):
+        cfg.CONF.set_override('action_retry_limit', 0)
+        self.client.capsules.get.return_value = capsule_view(
+            status='Error', status_reason='nginx exited with code 1',
+            containers=[{'uuid': 'c-1', 'name': 'nginx', 'status': 'Stopped',
+                         'exit_code': 1, 'restart_count': 0}])
+        self.client.containers.logs.return_value = 'no config\n'
+        rsrc = self.make_resource()
+        exc = self.assertRaises(exception.ResourceFailure,
+                                scheduler.TaskRunner(rsrc.create))
+        self.assertEqual((rsrc.CREATE, rsrc.FAILED), rsrc.state)
+        self.assertIn('container nginx exited with code 1 (restart policy '
+                      'OnFailure restarts it); last log lines of nginx:\n'
+                      'no config', str(exc))
+        self.client.containers.logs.assert_called_once_with(
+            'c-1', stdout=True, stderr=True, tail=10, timestamps=False,
+            since=None)
 
     def test_default_name_comes_from_stack_and_resource(self):
         rsrc = self.create(MINIMAL_TEMPLATE)
@@ -409,7 +433,7 @@ class TestCheck(CapsuleTestCase):
         exc = self.assertRaises(exception.ResourceFailure,
                                 scheduler.TaskRunner(rsrc.check))
         self.assertEqual((rsrc.CHECK, rsrc.FAILED), rsrc.state)
-        self.assertIn("'status': expected 'Running', got 'Error'", str(exc))
+        self.assertIn('container exited', str(exc))
 
     def test_check_gone(self):
         rsrc = self.create()
@@ -475,6 +499,7 @@ class TestAttributes(CapsuleTestCase):
             'containers': [], 'init_containers': [], 'cpu': None,
             'memory': None, 'name': '', 'labels': {}, 'annotations': {},
             'logs': {}, 'show': {}, 'volumes': [],
+            'exit_codes': {},
         }
         self.assertEqual(set(capsule.Capsule.attributes_schema) | {'show'},
                          set(expected))
