@@ -17,6 +17,7 @@ from heat_capsule.engine import context as context_mod
 from heat_capsule.engine import errors
 from heat_capsule.engine.handlers import capsule as capsule_handlers
 from heat_capsule.engine.handlers import container as container_handlers
+from heat_capsule.engine.handlers import endpoint as endpoint_handlers
 from heat_capsule.engine.handlers import openapi as openapi_handlers
 from heat_capsule.engine.handlers import root as root_handlers
 from heat_capsule.engine import microversion
@@ -36,6 +37,8 @@ ROUTES = [
       'DELETE': capsule_handlers.delete_capsule}, True),
     (_CAPSULES + r'/(?P<ident>[^/]+)/volumes',
      {'GET': capsule_handlers.list_capsule_volumes}, True),
+    (_CAPSULES + r'/(?P<ident>[^/]+)/endpoints',
+     {'GET': endpoint_handlers.list_capsule_endpoints}, True),
     (r'(?:/v1)?/containers/(?P<container_ident>[^/]+)/logs',
      {'GET': container_handlers.container_logs}, True),
 ]

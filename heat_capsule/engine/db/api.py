@@ -19,6 +19,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from heat_capsule.engine.db import host_ports
 from heat_capsule.engine.db import migrations
 from heat_capsule.engine.db import models
 
@@ -135,8 +136,20 @@ class Database:
 
         ``attach_volumes`` are uuids of existing volumes of the capsule's
         project; each is claimed atomically, so two capsules can never
-        attach the same volume.
+        attach the same volume.  Fixed host ports are claimed the same way
+        (:mod:`host_ports`).
+
+        :raises host_ports.HostPortInUse: a hostPort is another capsule's.
         """
+        try:
+            self._create_capsule(capsule, new_volumes, attach_volumes)
+        except sa.exc.IntegrityError:
+            if not host_ports.wanted(capsule):
+                raise
+            raise host_ports.first_held(self._reader, capsule)
+        return capsule
+
+    def _create_capsule(self, capsule, new_volumes, attach_volumes):
         with self._writer() as session:
             for volume_uuid in attach_volumes:
                 claimed = session.execute(
@@ -155,7 +168,7 @@ class Database:
                     raise VolumeInUse(volume_uuid, holder)
             session.add_all(new_volumes)
             session.add(capsule)
-        return capsule
+            host_ports.claim(session, capsule)
 
     def get_capsule(self, uuid):
         with self._reader() as session:

@@ -9,6 +9,7 @@ import urllib.parse
 from oslo_utils import uuidutils
 
 from heat_capsule.engine.db import api as db_api
+from heat_capsule.engine.db import host_ports as db_host_ports
 from heat_capsule.engine import errors
 from heat_capsule.engine.handlers import util
 from heat_capsule.engine import records
@@ -49,8 +50,13 @@ def create_capsule(req):
         raise errors.SchemaValidationError(str(exc))
     capsule, new_volumes, attach, attach_paths = records.build(
         template, req.context)
+    # Imported here: the endpoint module builds on this one.
+    from heat_capsule.engine.handlers import endpoint
+    endpoint.check_host_ports(capsule, req.services.conf)
     try:
         req.services.db.create_capsule(capsule, new_volumes, attach)
+    except db_host_ports.HostPortInUse as exc:
+        raise endpoint.conflict(exc, req.context)
     except db_api.VolumeNotFound as exc:
         message = ("Invalid input for field '%s': volume %s does not exist"
                    % (attach_paths[exc.volume_uuid], exc.volume_uuid))
