@@ -373,6 +373,7 @@ def test_fuzz_create(app, body, content_type, version, roles, project,
         headers = _headers(version, roles, project)
         send(app, 'GET', '/v1/capsules/%s' % uuid, headers)
         send(app, 'GET', '/v1/capsules/%s/volumes' % uuid, headers)
+        send(app, 'GET', '/v1/capsules/%s/endpoints' % uuid, headers)
 
 
 @fuzz(3000)
@@ -387,7 +388,8 @@ def test_fuzz_list(app, query, version, roles, project, prefix):
 @given(method=st.sampled_from(['GET', 'DELETE', 'GET', 'PUT', 'PATCH',
                                'POST', 'HEAD', 'OPTIONS']),
        ident=IDENTS, suffix=st.sampled_from(['', '/', '/volumes',
-                                             '/volumes/', '/x/y']),
+                                             '/volumes/', '/endpoints',
+                                             '/x/y']),
        query=QUERIES, version=VERSIONS, roles=ROLES, project=PROJECTS,
        prefix=PREFIXES)
 def test_fuzz_show_delete(app, method, ident, suffix, query, version, roles,

@@ -154,6 +154,20 @@ VOLUME_LIST = {
             'auto_remove': {'type': 'boolean', 'nullable': True}}}}},
 }
 
+ENDPOINT_LIST = {
+    'type': 'object', 'required': ['endpoints'],
+    'properties': {'endpoints': {'type': 'array', 'items': {
+        'type': 'object',
+        'required': ['container', 'container_port', 'protocol', 'host_ip',
+                     'host_port'],
+        'properties': {
+            'container': {'type': 'string'},
+            'container_port': {'type': 'integer'},
+            'protocol': {'type': 'string', 'enum': ['tcp', 'udp']},
+            'host_ip': {'type': 'string'},
+            'host_port': {'type': 'integer'}}}}},
+}
+
 
 def _ref(name):
     return {'$ref': '#/components/schemas/%s' % name}
@@ -327,6 +341,19 @@ def build(host_url=''):
                     'responses': dict(
                         {'200': _json(VOLUME_LIST, 'The volumes.')},
                         **_errors(409, *_VERSIONED_ERRORS))}},
+            '/v1/capsules/{capsule_ident}/endpoints': {
+                'parameters': [_IDENT],
+                'get': {
+                    'operationId': 'listCapsuleEndpoints',
+                    'summary': "Engine extension: where the capsule's "
+                               'declared ports are published on the '
+                               'Docker host (hostPort, else an ephemeral '
+                               'port), read from Docker; empty while its '
+                               'sandbox is not running.',
+                    'parameters': [version_param],
+                    'responses': dict(
+                        {'200': _json(ENDPOINT_LIST, 'The endpoints.')},
+                        **_errors(409, 500, 503, *_VERSIONED_ERRORS))}},
             '/v1/containers/{container_ident}/logs': {
                 'parameters': [_CONTAINER_IDENT],
                 'get': {
