@@ -25,6 +25,7 @@ from heat.engine import support
 
 from heat_capsule import bounds
 from heat_capsule.heat import docker_checks
+from heat_capsule.heat import endpoints
 from heat_capsule.heat import template as tmpl
 
 LOG = logging.getLogger(__name__)
@@ -146,6 +147,18 @@ def _container_schema(description, init=False):
                             constraints=[
                                 constraints.AllowedValues(tmpl.PROTOCOLS),
                             ],
+                        ),
+                        tmpl.HOST_PORT: properties.Schema(
+                            properties.Schema.INTEGER,
+                            _('Port of the container host to publish the '
+                              'port on; by default the bundled engine '
+                              'picks a free one (the "endpoints" attribute '
+                              'tells which). A port another capsule holds '
+                              'fails the create; ports below 1024 need the '
+                              'engine\'s allow_privileged_host_ports. Zun '
+                              'ignores it.'),
+                            constraints=[constraints.Range(
+                                min=bounds.PORT_MIN, max=bounds.PORT_MAX)],
                         ),
                     },
                 ),
@@ -273,11 +286,11 @@ class Capsule(resource.Resource):
     ATTRIBUTES = (
         ADDRESSES_ATTR, STATUS_ATTR, STATUS_REASON_ATTR, CONTAINERS_ATTR,
         INIT_CONTAINERS_ATTR, CPU_ATTR, MEMORY_ATTR, NAME_ATTR, LABELS_ATTR,
-        ANNOTATIONS_ATTR, LOGS_ATTR,
+        ANNOTATIONS_ATTR, LOGS_ATTR, ENDPOINTS_ATTR,
     ) = (
         'addresses', 'status', 'status_reason', 'containers',
         'init_containers', 'cpu', 'memory', 'name', 'labels',
-        'annotations', 'logs',
+        'annotations', 'logs', 'endpoints',
     )
 
     # Lines of each container's log the "logs" attribute shows.
@@ -433,6 +446,16 @@ class Capsule(resource.Resource):
             type=attributes.Schema.MAP,
             cache_mode=attributes.Schema.CACHE_NONE,
         ),
+        ENDPOINTS_ATTR: attributes.Schema(
+            _('Where the declared ports are published on the container '
+              'host: maps with "container", "container_port", "protocol", '
+              '"host_ip" and "host_port", read from the service when the '
+              'attribute is read (an ephemeral host port can change when '
+              'the host restarts). Empty against a service without this '
+              'heat-capsule engine extension (Zun).'),
+            type=attributes.Schema.LIST,
+            cache_mode=attributes.Schema.CACHE_NONE,
+        ),
     }
 
     # What an attribute resolves to when there is no capsule (not created
@@ -442,6 +465,7 @@ class Capsule(resource.Resource):
         CONTAINERS_ATTR: list, INIT_CONTAINERS_ATTR: list,
         CPU_ATTR: lambda: None, MEMORY_ATTR: lambda: None, NAME_ATTR: str,
         LABELS_ATTR: dict, ANNOTATIONS_ATTR: dict, LOGS_ATTR: dict,
+        ENDPOINTS_ATTR: list,
     }
 
     # -- validation -------------------------------------------------------
@@ -795,6 +819,8 @@ class Capsule(resource.Resource):
         empty = self._EMPTY_ATTRIBUTES[name]()
         if self.resource_id is None:
             return empty
+        if name == self.ENDPOINTS_ATTR:
+            return endpoints.fetch(self.client(), self.resource_id)
         try:
             capsule = self.client().capsules.get(self.resource_id)
         except Exception as exc:
