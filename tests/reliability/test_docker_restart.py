@@ -18,9 +18,10 @@ Expected, within seconds of the daemon answering again: Always and OnFailure
 (non-zero exit) app containers run again, as the same Docker containers,
 inside the sandbox's new network namespace (checked over localhost with an
 exec and through the newly published port, which the endpoints extension
-reports); the OnFailure app that exited 0 and the Never apps stay stopped, and the capsules say so with the exit
-codes; the database and Docker agree (statuses, addresses, no orphan and
-nothing lost); deleting every capsule leaves nothing behind.
+reports); the OnFailure app that exited 0 and the Never apps stay
+stopped, and the capsules say so with the exit codes; the database and
+Docker agree (statuses, addresses, no orphan and nothing lost); deleting
+every capsule leaves nothing behind.
 ``pytest -s`` prints the figures.
 """
 
