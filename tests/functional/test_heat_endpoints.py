@@ -15,6 +15,7 @@ import threading  # noqa: E402
 
 import requests  # noqa: E402
 
+from tests.functional.test_endpoints import fetch  # noqa: E402
 from tests.functional import test_heat_capsule as heat_tests  # noqa: E402
 from tests.support import engine as engine_support  # noqa: E402
 
@@ -36,14 +37,6 @@ resources:
 outputs:
   endpoints: {value: {get_attr: [capsule, endpoints]}}
 '''
-
-
-def fetch(url):
-    try:
-        resp = requests.get(url, timeout=2)
-    except requests.RequestException:
-        return None
-    return resp.text if resp.status_code == 200 else None
 
 
 def test_webserver_template_url_serves_the_page(heat, engine):

@@ -99,3 +99,16 @@ def test_endpoints_pair_declared_ports_with_what_docker_publishes():
         ('a', 80, 'tcp', 4321), ('b', 80, 'tcp', 32768),
         ('b', 53, 'udp', 32769)]
     assert ports.endpoints(containers, {}) == []
+
+
+def test_the_driver_publishes_on_the_configured_address():
+    from oslo_config import cfg
+
+    from heat_capsule.engine import cmd
+    from heat_capsule.engine import service
+
+    conf = cmd.prepare([], cfg.ConfigOpts(), setup_logging=False)
+    assert conf.runtime.publish_address == '127.0.0.1'
+    assert conf.runtime.allow_privileged_host_ports is False
+    conf.set_override('publish_address', '192.0.2.10', 'runtime')
+    assert service.make_driver(conf).publish_host == '192.0.2.10'
