@@ -564,20 +564,23 @@ class DockerDriver:
                 self._api.unpause(info['Id'])
             elif status in (None, 'created', 'exited', 'dead'):
                 network = self.networks.ensure(capsule.project_id)
-                if info is None:
+                created = info is None
+                if created:
                     info = self._create_sandbox(capsule, name, network)
                 else:
                     self._move_to(info, network)
-                self._start_sandbox(capsule, info)
+                self._start_sandbox(capsule, info, created)
                 LOG.debug('Started sandbox %s', name)
             else:   # running; restarting is Docker's own business
                 return _state_from_inspect(info)
             return _state_from_inspect(self._api.inspect_container(
                 info['Id']))
 
-    def _start_sandbox(self, capsule, info):
-        """Start it; a host port taken (:func:`ports.bind_failure`)
-        removes it (nothing half-made is left) and says which port."""
+    def _start_sandbox(self, capsule, info, created):
+        """Start it; a host port taken (:func:`ports.bind_failure`) raises
+        a CapsuleRuntimeError naming the port, after removing the sandbox
+        when it was `created` by this call (nothing half-made is left; an
+        older one, restarted by a repair, keeps its app containers)."""
         try:
             self._api.start(info['Id'])
         except docker_errors.APIError as e:
@@ -585,7 +588,8 @@ class DockerDriver:
                                         self.publish_host)
             if reason is None:
                 raise
-            self._remove_container(info['Id'])
+            if created:
+                self._remove_container(info['Id'])
             raise spec.CapsuleRuntimeError(reason) from e
 
     def published_ports(self, capsule_uuid):
