@@ -266,6 +266,12 @@ class Capsule(resource.Resource):
     once every container with a healthcheck reports healthy (an extension
     of the heat-capsule engine; Zun has no healthcheck in capsules), so
     resources that depend on it start after the service is ready.
+
+    Endpoints. ports[].host_port publishes a port on that port of the
+    container host (the bundled engine honours it, Zun ignores it); the
+    "endpoints" attribute lists where every declared port is published
+    (an engine extension: empty against Zun), e.g. for a URL output built
+    with yaql (templates/webserver.yaml).
     """
 
     support_status = support.SupportStatus(
