@@ -14,7 +14,8 @@ from heat_capsule.engine.runtime import spec
 
 def _record(*port_lists):
     return types.SimpleNamespace(containers=[
-        types.SimpleNamespace(name='c%d' % i, ports=port_list)
+        types.SimpleNamespace(name='c%d' % i, ports=port_list, role='app',
+                              position=i)
         for i, port_list in enumerate(port_lists)])
 
 
@@ -41,7 +42,8 @@ def test_one_host_port_for_two_container_ports_is_refused():
     endpoint.check_host_ports(_record([same], [dict(same)]), _conf(False))
     endpoint.check_host_ports(_record([same], [dict(
         same, protocol='UDP', containerPort=81)]), _conf(False))
-    with pytest.raises(errors.SchemaValidationError, match='80 and 81'):
+    with pytest.raises(errors.SchemaValidationError,
+                       match=r'containers\[1\]\.ports\[0\].*80 and 81'):
         endpoint.check_host_ports(_record([same], [dict(
             same, containerPort=81)]), _conf(False))
 

@@ -30,28 +30,29 @@ def check_host_ports(capsule, conf):
     """
     seen = {}
     for container in capsule.containers:
-        for port in container.ports or ():
+        for index, port in enumerate(container.ports or ()):
             host_port = port.get('hostPort')
             if not host_port:
                 continue
+            field = 'template.spec.%s[%d].ports[%d].hostPort' % (
+                'initContainers' if container.role == 'init'
+                else 'containers', container.position, index)
             protocol = port.get('protocol', 'TCP')
             if host_port < PRIVILEGED_BELOW and \
                     not conf.runtime.allow_privileged_host_ports:
                 raise errors.SchemaValidationError(
-                    "Invalid input for field 'hostPort' of container %s: "
-                    "%d is a privileged port (below %d), which this engine "
-                    "does not publish ([runtime] "
-                    "allow_privileged_host_ports is false)."
-                    % (container.name, host_port, PRIVILEGED_BELOW))
+                    "Invalid input for field '%s': %d is a privileged port "
+                    "(below %d), which this engine does not publish "
+                    "([runtime] allow_privileged_host_ports is false)."
+                    % (field, host_port, PRIVILEGED_BELOW))
             key = (host_port, protocol)
             other = seen.setdefault(key, port['containerPort'])
             if other != port['containerPort']:
                 raise errors.SchemaValidationError(
-                    "Invalid input for field 'hostPort' of container %s: "
-                    "host port %d/%s is given to container ports %d and %d "
-                    "of the capsule." % (container.name, host_port,
-                                         protocol.lower(), other,
-                                         port['containerPort']))
+                    "Invalid input for field '%s': host port %d/%s is "
+                    "given to container ports %d and %d of the capsule."
+                    % (field, host_port, protocol.lower(), other,
+                       port['containerPort']))
 
 
 def conflict(exc, context):
