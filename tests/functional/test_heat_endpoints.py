@@ -57,9 +57,10 @@ def test_webserver_template_url_serves_the_page(heat, engine):
             endpoint['protocol'], endpoint['host_ip']) == (
         'httpd', 8080, 'tcp', '127.0.0.1')
     assert outputs['url'] == 'http://127.0.0.1:%d/' % endpoint['host_port']
-    assert engine_support.wait_for(
-        lambda: fetch(outputs['url']), timeout=30,
-        what=outputs['url']) == message + '\n'
+    page = engine_support.wait_for(
+        lambda: fetch(outputs['url']), timeout=30, what=outputs['url'])
+    assert page == message + '\n'
+    print('\nurl output: %s\nGET it: %s' % (outputs['url'], page.strip()))
     heat_tests.delete_and_wait(heat, identity)
 
 
