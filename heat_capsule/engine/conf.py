@@ -113,6 +113,19 @@ runtime_opts = [
                     'may ask for (a larger one is a 400): a capsule being '
                     'deleted keeps its containers, ports and volumes for '
                     'that long.'),
+    cfg.HostAddressOpt('publish_address', default='127.0.0.1',
+                       help='Host address capsule ports are published on '
+                            '(ports[].hostPort, or an ephemeral host port). '
+                            'The default reaches them from this host only; '
+                            '0.0.0.0 (or a public address) exposes every '
+                            'capsule port to whoever can reach the host, '
+                            'past the capsule\'s project network, and '
+                            'Docker\'s own iptables rules let that through '
+                            'a host firewall.'),
+    cfg.BoolOpt('allow_privileged_host_ports', default=False,
+                help='Accept ports[].hostPort below 1024. Docker binds them '
+                     'as root, so a tenant could otherwise take a host '
+                     'service\'s port (ssh, http) before it starts.'),
 ]
 
 

@@ -17,6 +17,7 @@ from heat_capsule.engine import context as context_mod
 from heat_capsule.engine import errors
 from heat_capsule.engine.handlers import capsule as capsule_handlers
 from heat_capsule.engine.handlers import container as container_handlers
+from heat_capsule.engine.handlers import endpoint as endpoint_handlers
 from heat_capsule.engine.handlers import openapi as openapi_handlers
 from heat_capsule.engine.handlers import pause as pause_handlers
 from heat_capsule.engine.handlers import quota as quota_handlers
@@ -43,6 +44,8 @@ ROUTES = [
      {'POST': pause_handlers.pause_capsule}, True),
     (_CAPSULES + r'/(?P<ident>[^/]+)/unpause',
      {'POST': pause_handlers.unpause_capsule}, True),
+    (_CAPSULES + r'/(?P<ident>[^/]+)/endpoints',
+     {'GET': endpoint_handlers.list_capsule_endpoints}, True),
     (r'(?:/v1)?/containers/(?P<container_ident>[^/]+)/logs',
      {'GET': container_handlers.container_logs}, True),
     (r'(?:/v1)?/quotas/(?P<project_id>[^/]+)',

@@ -117,8 +117,10 @@ def _container(item, role, position, name, volume_map):
                                                        []),
         environment=dict(item.get('env') or {}),
         workdir=item.get('workDir'),
-        ports=[{'containerPort': p['containerPort'],
-                'protocol': p.get('protocol', 'TCP')}
+        ports=[dict({'containerPort': p['containerPort'],
+                     'protocol': p.get('protocol', 'TCP')},
+                    **({'hostPort': p['hostPort']} if 'hostPort' in p
+                       else {}))
                for p in item.get('ports') or []],
         # Paths as Docker will see them (normalised); readOnly honoured.
         mounts=[{'volume_uuid': volume_map[m['name']],

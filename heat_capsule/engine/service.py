@@ -46,6 +46,7 @@ def make_driver(conf):
     return docker_driver.DockerDriver(
         conf.runtime.docker_url, conf.runtime.sandbox_image,
         conf.runtime.network_name, instance=conf.runtime.instance_name,
+        publish_host=conf.runtime.publish_address,
         subnet_pool=conf.isolation.subnet_pool,
         subnet_prefix=conf.isolation.subnet_prefix,
         security_profile=security.from_conf(conf),

@@ -25,6 +25,7 @@ from heat.engine import support
 
 from heat_capsule import bounds
 from heat_capsule.heat import docker_checks
+from heat_capsule.heat import endpoints
 from heat_capsule.heat import suspend
 from heat_capsule.heat import template as tmpl
 from heat_capsule.heat import verdict
@@ -148,6 +149,18 @@ def _container_schema(description, init=False):
                             constraints=[
                                 constraints.AllowedValues(tmpl.PROTOCOLS),
                             ],
+                        ),
+                        tmpl.HOST_PORT: properties.Schema(
+                            properties.Schema.INTEGER,
+                            _('Port of the container host to publish the '
+                              'port on; by default the bundled engine '
+                              'picks a free one (the "endpoints" attribute '
+                              'tells which). A port another capsule holds '
+                              'fails the create; ports below 1024 need the '
+                              'engine\'s allow_privileged_host_ports. Zun '
+                              'ignores it.'),
+                            constraints=[constraints.Range(
+                                min=bounds.PORT_MIN, max=bounds.PORT_MAX)],
                         ),
                     },
                 ),
@@ -290,6 +303,12 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
     unpauses them and completes once it is Running. This is an extension
     of the heat-capsule engine; against a real Zun, which cannot pause a
     capsule, the suspend fails saying so.
+
+    Endpoints. ports[].host_port publishes a port on that port of the
+    container host (the bundled engine honours it, Zun ignores it); the
+    "endpoints" attribute lists where every declared port is published
+    (an engine extension: empty against Zun), e.g. for a URL output built
+    with yaql (templates/webserver.yaml).
     """
 
     support_status = support.SupportStatus(
@@ -312,10 +331,11 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
         ADDRESSES_ATTR, STATUS_ATTR, STATUS_REASON_ATTR, CONTAINERS_ATTR,
         INIT_CONTAINERS_ATTR, CPU_ATTR, MEMORY_ATTR, NAME_ATTR, LABELS_ATTR,
         ANNOTATIONS_ATTR, LOGS_ATTR, VOLUMES_ATTR, EXIT_CODES_ATTR,
+        ENDPOINTS_ATTR,
     ) = (
         'addresses', 'status', 'status_reason', 'containers',
         'init_containers', 'cpu', 'memory', 'name', 'labels',
-        'annotations', 'logs', 'volumes', 'exit_codes',
+        'annotations', 'logs', 'volumes', 'exit_codes', 'endpoints',
     )
 
     # Lines of each container's log the "logs" attribute shows.
@@ -508,6 +528,16 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
             type=attributes.Schema.MAP,
             cache_mode=attributes.Schema.CACHE_NONE,
         ),
+        ENDPOINTS_ATTR: attributes.Schema(
+            _('Where the declared ports are published on the container '
+              'host: maps with "container", "container_port", "protocol", '
+              '"host_ip" and "host_port", read from the service when the '
+              'attribute is read (an ephemeral host port can change when '
+              'the host restarts). Empty against a service without this '
+              'heat-capsule engine extension (Zun).'),
+            type=attributes.Schema.LIST,
+            cache_mode=attributes.Schema.CACHE_NONE,
+        ),
     }
 
     # What an attribute resolves to when there is no capsule (not created
@@ -519,6 +549,7 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
         LABELS_ATTR: dict, ANNOTATIONS_ATTR: dict, LOGS_ATTR: dict,
         VOLUMES_ATTR: list,
         EXIT_CODES_ATTR: dict,
+        ENDPOINTS_ATTR: list,
     }
 
     # -- validation -------------------------------------------------------
@@ -932,6 +963,8 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
         empty = self._EMPTY_ATTRIBUTES[name]()
         if self.resource_id is None:
             return empty
+        if name == self.ENDPOINTS_ATTR:
+            return endpoints.fetch(self.client(), self.resource_id)
         try:
             capsule = self.client().capsules.get(self.resource_id)
         except Exception as exc:

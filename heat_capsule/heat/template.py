@@ -16,7 +16,8 @@ termination_grace_period                 spec.terminationGracePeriodSeconds
 containers / init_containers             spec.containers / spec.initContainers
   name, image, command, args             name, image, command, args
   environment, workdir                   env, workDir
-  ports[].container_port, .protocol      ports[].containerPort, .protocol
+  ports[].container_port, .protocol,     ports[].containerPort, .protocol,
+  .host_port                             .hostPort
   cpu, memory                            resources.requests.cpu, .memory
   volume_mounts[].name, .mount_path,     volumeMounts[].name, .mountPath,
   .read_only                             .readOnly
@@ -87,7 +88,8 @@ CREATED_WHEN_VALUES = (CREATED_STARTED, CREATED_HEALTHY) = (
 HEALTH_STATUSES = (HEALTH_STARTING, HEALTHY, UNHEALTHY) = (
     'starting', 'healthy', 'unhealthy')
 
-PORT_KEYS = (CONTAINER_PORT, PROTOCOL) = ('container_port', 'protocol')
+PORT_KEYS = (CONTAINER_PORT, PROTOCOL, HOST_PORT) = (
+    'container_port', 'protocol', 'host_port')
 
 VOLUME_MOUNT_KEYS = (
     MOUNT_VOLUME_NAME, MOUNT_PATH, MOUNT_READ_ONLY,
@@ -171,8 +173,10 @@ def build_container(container, name):
     _put(entry, 'env', _as_strings(container.get(ENVIRONMENT) or {}))
     _put(entry, 'workDir', container.get(WORKDIR))
     _put(entry, 'ports', [
-        {'containerPort': port[CONTAINER_PORT],
-         'protocol': port.get(PROTOCOL) or PROTOCOLS[0]}
+        dict({'containerPort': port[CONTAINER_PORT],
+              'protocol': port.get(PROTOCOL) or PROTOCOLS[0]},
+             **({'hostPort': port[HOST_PORT]} if port.get(HOST_PORT)
+                else {}))
         for port in container.get(PORTS) or []])
     requests = {}
     _put(requests, 'cpu', container.get(CPU))

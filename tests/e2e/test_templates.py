@@ -11,6 +11,7 @@ import datetime
 import glob
 import ipaddress
 import os
+import subprocess
 
 from heatclient import exc as heat_exc
 import requests
@@ -86,6 +87,18 @@ class TemplatesTest(base.HeatCapsuleTest):
         page = base.wait_for(
             lambda: _get('http://127.0.0.1:%d/' % port), what='the page')
         self.assertEqual(message + '\n', page)
+        # The url output (yaql over the endpoints attribute) names that
+        # port, as "openstack stack output show" gives it, and curl
+        # fetches the page there.
+        self.assertEqual([{'container': 'httpd', 'container_port': 8080,
+                           'protocol': 'tcp', 'host_ip': '127.0.0.1',
+                           'host_port': port}], outputs['endpoints'])
+        _code, shown, _err = self.openstack(
+            'stack', 'output', 'show', ident.split('/')[0], 'url')
+        url = shown['output_value']
+        self.assertEqual('http://127.0.0.1:%d/' % port, url)
+        self.assertEqual(message + '\n', base.wait_for(
+            lambda: _curl(url), what='curl ' + url))
         volumes = self.docker_objects(capsule_id, kind='volumes')
         self.assertEqual(1, len(volumes), 'the "site" volume')
         self._delete_and_check_gone(ident, capsule_id)
@@ -295,6 +308,12 @@ def _epoch_seconds(docker_time):
     moment = datetime.datetime.strptime(docker_time[:19],
                                         '%Y-%m-%dT%H:%M:%S')
     return int(moment.replace(tzinfo=datetime.timezone.utc).timestamp())
+
+
+def _curl(url):
+    proc = subprocess.run(['curl', '-sf', '--max-time', '5', url],
+                          capture_output=True, text=True, timeout=30)
+    return proc.stdout if proc.returncode == 0 else None
 
 
 def _get(url):

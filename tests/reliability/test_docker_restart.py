@@ -21,10 +21,11 @@ only its event watcher, reconnecting by itself, can bring the statuses back.
 Expected, within seconds of the daemon answering again: Always and OnFailure
 (non-zero exit) app containers run again, as the same Docker containers,
 inside the sandbox's new network namespace (checked over localhost with an
-exec and through the newly published port); the OnFailure app that exited 0
-and the Never apps stay stopped, and the capsules say so with the exit
-codes; the database and Docker agree (statuses, addresses, no orphan and
-nothing lost); deleting every capsule leaves nothing behind.
+exec and through the newly published port, which the endpoints extension
+reports); the OnFailure app that exited 0 and the Never apps stay
+stopped, and the capsules say so with the exit codes; the database and
+Docker agree (statuses, addresses, no orphan and nothing lost); deleting
+every capsule leaves nothing behind.
 ``pytest -s`` prints the figures.
 """
 
@@ -257,6 +258,15 @@ def run(daemon, client, engine):
     # 127.0.0.1 of the private daemon's network namespace (see dockerd.py).
     page = daemon.fetch('http://127.0.0.1:%s/' % host_port['HostPort'])
     assert page == PAGE
+    # The endpoints extension tells that port (read from Docker, so it is
+    # the one published anew), and the page answers there.
+    resp = requests.get('%s/v1/capsules/%s/endpoints' % (
+        engine.url, uuids['always']), headers=HEADERS, timeout=10)
+    assert resp.json() == {'endpoints': [{
+        'container': 'web', 'container_port': 8080, 'protocol': 'tcp',
+        'host_ip': '127.0.0.1', 'host_port': int(host_port['HostPort'])}]}
+    assert daemon.fetch('http://127.0.0.1:%d/' % resp.json()['endpoints'][
+        0]['host_port']) == PAGE
 
     # The reasons name the exit codes.
     capsules = listed(engine.url)

@@ -386,6 +386,7 @@ def test_fuzz_create(app, body, content_type, version, roles, project,
         # The pause extension: still Creating here (detached), so 409s.
         send(app, 'POST', '/v1/capsules/%s/pause' % uuid, headers)
         send(app, 'POST', '/v1/capsules/%s/unpause' % uuid, headers)
+        send(app, 'GET', '/v1/capsules/%s/endpoints' % uuid, headers)
 
 
 @fuzz(3000)
@@ -400,8 +401,8 @@ def test_fuzz_list(app, query, version, roles, project, prefix):
 @given(method=st.sampled_from(['GET', 'DELETE', 'GET', 'PUT', 'PATCH',
                                'POST', 'HEAD', 'OPTIONS']),
        ident=IDENTS, suffix=st.sampled_from(['', '/', '/volumes',
-                                             '/volumes/', '/x/y',
-                                             '/pause', '/unpause/']),
+                                             '/volumes/', '/endpoints',
+                                             '/x/y', '/pause', '/unpause/']),
        query=QUERIES, version=VERSIONS, roles=ROLES, project=PROJECTS,
        prefix=PREFIXES)
 def test_fuzz_show_delete(app, method, ident, suffix, query, version, roles,

@@ -19,6 +19,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from heat_capsule.engine.db import host_ports
 from heat_capsule.engine.db import migrations
 from heat_capsule.engine.db import models
 from heat_capsule.engine.db import quota as quota_db
@@ -140,7 +141,21 @@ class Database(quota_db.QuotaQueries):
         attach the same volume. ``admission(session)``, when given, runs
         first in the same transaction (``engine.quota``: quota and
         capacity checks); whatever it raises aborts the create.
+        Fixed host ports are claimed the same way (:mod:`host_ports`).
+
+        :raises host_ports.HostPortInUse: a hostPort is another capsule's.
         """
+        try:
+            self._create_capsule(capsule, new_volumes, attach_volumes,
+                                 admission)
+        except sa.exc.IntegrityError:
+            if not host_ports.wanted(capsule):
+                raise
+            raise host_ports.first_held(self._reader, capsule)
+        return capsule
+
+    def _create_capsule(self, capsule, new_volumes, attach_volumes,
+                        admission):
         with self._writer() as session:
             if admission is not None:
                 admission(session)
@@ -161,7 +176,7 @@ class Database(quota_db.QuotaQueries):
                     raise VolumeInUse(volume_uuid, holder)
             session.add_all(new_volumes)
             session.add(capsule)
-        return capsule
+            host_ports.claim(session, capsule)
 
     def get_capsule(self, uuid):
         with self._reader() as session:

@@ -175,3 +175,21 @@ class AdmissionLock(Base):
                                               primary_key=True)
     generation: orm.Mapped[int] = orm.mapped_column(sa.BigInteger,
                                                     default=0)
+
+
+class HostPort(Base):
+    """A fixed host port (ports[].hostPort) a capsule publishes on.
+
+    Held from the create until the capsule's row goes (ON DELETE CASCADE);
+    the unique (port, protocol) makes two capsules' claims exclusive, also
+    between concurrent creates.
+    """
+    __tablename__ = 'host_ports'
+    __table_args__ = (sa.UniqueConstraint('port', 'protocol',
+                                          name='uq_host_ports_port'),)
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    capsule_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey('capsules.id', ondelete='CASCADE'), index=True)
+    port: orm.Mapped[int] = orm.mapped_column()
+    protocol: orm.Mapped[str] = orm.mapped_column(sa.String(3))  # tcp|udp

@@ -10,6 +10,7 @@ from oslo_utils import uuidutils
 
 from heat_capsule.engine import capsule_limits
 from heat_capsule.engine.db import api as db_api
+from heat_capsule.engine.db import host_ports as db_host_ports
 from heat_capsule.engine import errors
 from heat_capsule.engine.handlers import quota as quota_handlers
 from heat_capsule.engine.handlers import util
@@ -60,10 +61,15 @@ def create_capsule(req):
     capsule, new_volumes, attach, attach_paths = records.build(
         template, req.context, quota.default_requests(req.services.conf))
     capsule.termination_grace_period = grace
+    # Imported here: the endpoint module builds on this one.
+    from heat_capsule.engine.handlers import endpoint
+    endpoint.check_host_ports(capsule, req.services.conf)
     try:
         req.services.db.create_capsule(
             capsule, new_volumes, attach,
             admission=quota_handlers.admission(req, capsule, new_volumes))
+    except db_host_ports.HostPortInUse as exc:
+        raise endpoint.conflict(exc, req.context)
     except db_api.VolumeNotFound as exc:
         message = ("Invalid input for field '%s': volume %s does not exist"
                    % (attach_paths[exc.volume_uuid], exc.volume_uuid))

@@ -196,6 +196,20 @@ _VOLUME_UUID = {'name': 'volume_uuid', 'in': 'path', 'required': True,
                 'schema': {'type': 'string'},
                 'description': 'The volume uuid.'}
 
+ENDPOINT_LIST = {
+    'type': 'object', 'required': ['endpoints'],
+    'properties': {'endpoints': {'type': 'array', 'items': {
+        'type': 'object',
+        'required': ['container', 'container_port', 'protocol', 'host_ip',
+                     'host_port'],
+        'properties': {
+            'container': {'type': 'string'},
+            'container_port': {'type': 'integer'},
+            'protocol': {'type': 'string', 'enum': ['tcp', 'udp']},
+            'host_ip': {'type': 'string'},
+            'host_port': {'type': 'integer'}}}}},
+}
+
 
 def _ref(name):
     return {'$ref': '#/components/schemas/%s' % name}
@@ -389,6 +403,19 @@ def build(host_url=''):
                 'unpauseCapsule', capsule, version_param,
                 'Engine extension: thaw a Paused capsule. 409 unless '
                 'Paused (or being paused).'),
+            '/v1/capsules/{capsule_ident}/endpoints': {
+                'parameters': [_IDENT],
+                'get': {
+                    'operationId': 'listCapsuleEndpoints',
+                    'summary': "Engine extension: where the capsule's "
+                               'declared ports are published on the '
+                               'Docker host (hostPort, else an ephemeral '
+                               'port), read from Docker; empty while its '
+                               'sandbox is not running.',
+                    'parameters': [version_param],
+                    'responses': dict(
+                        {'200': _json(ENDPOINT_LIST, 'The endpoints.')},
+                        **_errors(409, 500, 503, *_VERSIONED_ERRORS))}},
             '/v1/containers/{container_ident}/logs': {
                 'parameters': [_CONTAINER_IDENT],
                 'get': {

@@ -6,7 +6,8 @@ What a capsule is on Docker
       (:mod:`networks`).
       It owns the capsule's network namespace (so the capsule address is its
       address, and every port of the capsule is exposed, and published on
-      ``publish_host``, on it) and a shareable IPC namespace.  Restart policy
+      ``publish_host``, on its hostPort or an ephemeral one: :mod:`ports`)
+      and a shareable IPC namespace.  Restart policy
       ``unless-stopped``; StopSignal SIGKILL, since the waiting program, as
       PID 1 without handlers, would never see a SIGTERM.
     * One container per init or app container, ``hc-<capsule uuid>-<name>``,
@@ -68,6 +69,7 @@ import urllib3
 from heat_capsule.engine.runtime import images
 from heat_capsule.engine.runtime import limits as limits_mod
 from heat_capsule.engine.runtime import networks
+from heat_capsule.engine.runtime import ports
 from heat_capsule.engine.runtime import security
 from heat_capsule.engine.runtime import spec
 from heat_capsule.engine.runtime import status as status_rules
@@ -281,7 +283,8 @@ class DockerDriver:
     :param network_name: the bridge network all capsules shared before
         project networks (adopted; see :mod:`networks`).
     :param publish_host: host address the capsule ports are published on
-        (ephemeral host ports); '' or None publishes nothing.
+        (hostPort, else ephemeral host ports); '' or None publishes
+        nothing.
     :param default_sandbox_image: the image the engine builds itself when it
         is missing; any other ``sandbox_image`` is pulled when missing.
     :param timeout: seconds one Docker API request may take.
@@ -547,16 +550,41 @@ class DockerDriver:
                 self._api.unpause(info['Id'])
             elif status in (None, 'created', 'exited', 'dead'):
                 network = self.networks.ensure(capsule.project_id)
-                if info is None:
+                created = info is None
+                if created:
                     info = self._create_sandbox(capsule, name, network)
                 else:
                     self._move_to(info, network)
-                self._api.start(info['Id'])
+                self._start_sandbox(capsule, info, created)
                 LOG.debug('Started sandbox %s', name)
             else:   # running; restarting is Docker's own business
                 return _state_from_inspect(info)
             return _state_from_inspect(self._api.inspect_container(
                 info['Id']))
+
+    def _start_sandbox(self, capsule, info, created):
+        """Start it; a host port taken (:func:`ports.bind_failure`) raises
+        a CapsuleRuntimeError naming the port, after removing the sandbox
+        when it was `created` by this call (nothing half-made is left; an
+        older one, restarted by a repair, keeps its app containers)."""
+        try:
+            self._api.start(info['Id'])
+        except docker_errors.APIError as e:
+            reason = ports.bind_failure(_reason(e, 1000), capsule,
+                                        self.publish_host)
+            if reason is None:
+                raise
+            if created:
+                self._remove_container(info['Id'])
+            raise spec.CapsuleRuntimeError(reason) from e
+
+    def published_ports(self, capsule_uuid):
+        """What Docker publishes now for the capsule (see
+        :func:`ports.published`); empty when its sandbox is not running."""
+        with self._errors('inspect the sandbox of capsule %s'
+                          % capsule_uuid):
+            return ports.published(
+                self._inspect_container(sandbox_name(capsule_uuid)))
 
     def _move_to(self, info, network):
         """Attach a stopped sandbox to `network` only (an upgrade from the
@@ -578,17 +606,13 @@ class DockerDriver:
     def _create_sandbox(self, capsule, name, network):
         """Create the sandbox container; return its (possibly fresh) info."""
         self._ensure_sandbox_image()
-        ports = _capsule_ports(capsule)
-        bindings = None
-        if self.publish_host and ports:
-            bindings = {'%d/%s' % port: (self.publish_host, None)
-                        for port in ports}
+        exposed = _capsule_ports(capsule)
         api = self._api
         host_config = api.create_host_config(
             network_mode=network.name,
             ipc_mode='shareable',
             restart_policy={'Name': 'unless-stopped'},
-            port_bindings=bindings,
+            port_bindings=ports.bindings(capsule, self.publish_host),
             **self.security.host_config(spec.ROLE_SANDBOX),
             **self.limits.host_config())
         networking_config = api.create_networking_config(
@@ -600,7 +624,7 @@ class DockerDriver:
             return api.create_container(
                 self.sandbox_image, name=name,
                 hostname=capsule.hostname or default_hostname(capsule.uuid),
-                labels=labels, ports=ports or None, detach=True,
+                labels=labels, ports=exposed or None, detach=True,
                 stop_signal='SIGKILL', host_config=host_config,
                 networking_config=networking_config)
 
@@ -1146,12 +1170,12 @@ def _with_detail(state, detail):
 
 def _capsule_ports(capsule):
     """The union of the ports of all containers, as sorted (number, proto)."""
-    ports = set()
+    exposed = set()
     for container in tuple(capsule.init_containers) + tuple(
             capsule.containers):
         for port in container.ports:
-            ports.add((int(port.number), (port.protocol or 'tcp').lower()))
-    return sorted(ports)
+            exposed.add((int(port.number), (port.protocol or 'tcp').lower()))
+    return sorted(exposed)
 
 
 def _restart_policy(capsule, container):

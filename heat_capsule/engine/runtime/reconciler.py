@@ -82,7 +82,8 @@ def to_spec(capsule, volumes):
             environment=tuple(sorted((row.environment or {}).items())),
             workdir=row.workdir,
             ports=tuple(rspec.Port(p['containerPort'],
-                                   p.get('protocol', 'TCP').lower())
+                                   p.get('protocol', 'TCP').lower(),
+                                   p.get('hostPort'))
                         for p in row.ports or ()),
             cpu=row.cpu, memory=row.memory, tty=row.tty,
             stdin=row.interactive,

@@ -32,6 +32,7 @@ class Mount:
 class Port:
     number: int
     protocol: str = 'tcp'  # 'tcp' | 'udp'
+    host_port: int | None = None   # None: an ephemeral host port
 
 
 # Restart policy names as Zun, Kubernetes or Docker spell them -> Docker's.

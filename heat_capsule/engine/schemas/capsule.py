@@ -129,7 +129,8 @@ PORT = {
     'required': ['containerPort'],
     'properties': {
         'containerPort': PORT_NUMBER,
-        # Accepted and ignored, as in Zun.
+        # Published on that port of [runtime] publish_address (Zun
+        # ignores it; the engine honours it as Kubernetes does).
         'hostPort': PORT_NUMBER,
         'name': {'type': ['string', 'null'], 'maxLength': 255},
         'protocol': {'enum': ['TCP', 'UDP']},

@@ -494,12 +494,14 @@ class TestAttributes(CapsuleTestCase):
     def test_gone_capsule_resolves_to_empty_values(self):
         rsrc = self.create()
         self.client.capsules.get.side_effect = not_found()
+        self.client.http_client.json_request.side_effect = not_found()
         expected = {
             'addresses': {}, 'status': '', 'status_reason': '',
             'containers': [], 'init_containers': [], 'cpu': None,
             'memory': None, 'name': '', 'labels': {}, 'annotations': {},
             'logs': {}, 'show': {}, 'volumes': [],
             'exit_codes': {},
+            'endpoints': [],
         }
         self.assertEqual(set(capsule.Capsule.attributes_schema) | {'show'},
                          set(expected))
@@ -511,6 +513,25 @@ class TestAttributes(CapsuleTestCase):
         self.assertEqual('', rsrc._resolve_attribute('status'))
         self.assertEqual({}, rsrc._resolve_any_attribute('show'))
         self.client.capsules.get.assert_not_called()
+
+    def test_endpoints_come_from_the_engine_extension(self):
+        rsrc = self.create()
+        found = {'container': 'web', 'container_port': 80,
+                 'protocol': 'tcp', 'host_ip': '127.0.0.1',
+                 'host_port': 32768}
+        self.client.http_client.json_request.return_value = (
+            None, {'endpoints': [dict(found, extra='x')]})
+        self.assertEqual([found], rsrc.FnGetAtt('endpoints'))
+        self.client.http_client.json_request.assert_called_with(
+            'GET', '/capsules/%s/endpoints' % rsrc.resource_id)
+        # Zun has no such path (404) or method (405): an empty list.
+        for error in (not_found(), zc_exc.HttpError(http_status=405)):
+            self.client.http_client.json_request.side_effect = error
+            self.assertEqual([], rsrc.FnGetAtt('endpoints'))
+        self.client.http_client.json_request.side_effect = \
+            zc_exc.InternalServerError('kaboom')
+        self.assertRaises(zc_exc.InternalServerError, rsrc.FnGetAtt,
+                          'endpoints')
 
     def test_other_errors_propagate(self):
         rsrc = self.create()

@@ -158,6 +158,15 @@ class TestContainerFields(testtools.TestCase):
         self.assertEqual([{'containerPort': 8080, 'protocol': 'TCP'}],
                          entry['ports'])
 
+    def test_host_port_to_host_port_when_set(self):
+        entry = first_container(image='x1', ports=[
+            {'container_port': 80, 'protocol': 'UDP', 'host_port': 5353},
+            {'container_port': 81, 'protocol': 'TCP', 'host_port': None}])
+        self.assertEqual([{'containerPort': 80, 'protocol': 'UDP',
+                           'hostPort': 5353},
+                          {'containerPort': 81, 'protocol': 'TCP'}],
+                         entry['ports'])
+
     def test_cpu_to_resources_requests_cpu(self):
         entry = first_container(image='x1', cpu=0.5)
         self.assertEqual({'requests': {'cpu': 0.5}}, entry['resources'])
