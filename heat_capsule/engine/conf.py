@@ -38,6 +38,13 @@ api_opts = [
     cfg.StrOpt('public_endpoint',
                help='Base URL advertised in links, when the engine sits '
                     'behind a proxy. Defaults to the request host URL.'),
+    cfg.BoolOpt('advertise_extensions', default=True,
+                help='Whether the version document (GET /) lists the '
+                     'engine\'s extensions of Zun\'s API in '
+                     'versions[].extensions. OS::Zun::Capsule uses an '
+                     'extension (e.g. a container healthcheck) only when '
+                     'it is listed; false makes the engine look like a '
+                     'plain Zun to it, to try a template meant for Zun.'),
 ]
 
 database_opts = [

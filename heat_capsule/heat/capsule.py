@@ -23,6 +23,7 @@ from heat.engine import resource
 from heat.engine import rsrc_defn
 from heat.engine import support
 
+from heat_capsule.heat import features
 from heat_capsule.heat import template as tmpl
 
 LOG = logging.getLogger(__name__)
@@ -276,8 +277,9 @@ class Capsule(resource.Resource):
         ),
         ANNOTATIONS: properties.Schema(
             properties.Schema.MAP,
-            _('Annotations of the capsule: free-form metadata stored with '
-              'it.'),
+            _('Annotations of the capsule: key/value pairs stored with it; '
+              'values are sent as strings, like labels, so the template '
+              'works on both Zun and the heat-capsule engine.'),
         ),
         RESTART_POLICY: properties.Schema(
             properties.Schema.STRING,
@@ -374,9 +376,12 @@ class Capsule(resource.Resource):
             type=attributes.Schema.STRING,
         ),
         CONTAINERS_ATTR: attributes.Schema(
-            _('The containers of the capsule as the service reports them: '
-              'maps with "uuid", "name", "image", "status", '
-              '"status_reason" and more.'),
+            _('The containers of the capsule as the service reports them, '
+              'in template order: maps with "uuid", "name", "image", '
+              '"status", "status_reason" and more, plus "template_name", '
+              'the name the template gave it (a real Zun renames capsule '
+              'containers "capsule-<capsule name>-<word>-<n>", so select '
+              'by "template_name" or by position, not by "name").'),
             type=attributes.Schema.LIST,
         ),
         INIT_CONTAINERS_ATTR: attributes.Schema(
@@ -457,11 +462,11 @@ class Capsule(resource.Resource):
         * container names unique across containers and init_containers;
         * every volume mount names a declared volume, and every declared
           volume is mounted somewhere (Zun rejects unused volumes);
-        * label and environment values are scalars.
+        * label, annotation and environment values are scalars.
         """
         super().validate()
-        self._validate_string_map([self.LABELS],
-                                  self.properties[self.LABELS])
+        for key in (self.LABELS, self.ANNOTATIONS):
+            self._validate_string_map([key], self.properties[key])
         self._validate_created_when()
         declared = self._validate_volumes()
         mounted = self._validate_containers(declared)
@@ -565,10 +570,37 @@ class Capsule(resource.Resource):
     def handle_create(self):
         template = tmpl.build_template(self.properties,
                                        default_name=self._default_name())
+        self._fit_to_service(template)
         capsule = self._start(self.client().capsules.create,
                               template=template)
         self.resource_id_set(capsule.uuid)
         return capsule.uuid
+
+    def _fit_to_service(self, template):
+        """Leave out or refuse what the service does not offer.
+
+        See ``heat_capsule.heat.features``: one GET / per create.
+        """
+        plugin = self.client_plugin()
+        try:
+            offered = features.advertised(self.client())
+        except Exception as exc:
+            if plugin.is_unreachable(exc):
+                raise plugin.unreachable_error(exc) from exc
+            LOG.info('%(rsrc)s: no extensions read from the container '
+                     'service: %(error)s', {'rsrc': self, 'error': exc})
+            offered = frozenset()
+        try:
+            left_out = features.adapt(
+                template, offered, healthy_gate=self.properties[
+                    self.CREATED_WHEN] == tmpl.CREATED_HEALTHY)
+        except features.Unsupported as exc:
+            raise exception.Error(str(exc))
+        if left_out:
+            LOG.warning('%(rsrc)s: the container service does not offer '
+                        '%(fields)s (heat-capsule engine extensions); '
+                        'left out of the request.',
+                        {'rsrc': self, 'fields': ', '.join(left_out)})
 
     def check_create_complete(self, capsule_id):
         capsule = self._poll(capsule_id)
@@ -582,7 +614,8 @@ class Capsule(resource.Resource):
             if self.properties[self.CREATED_WHEN] != tmpl.CREATED_HEALTHY:
                 return True
             return self._healthy(capsule)
-        reason = capsule.get('status_reason') or _('no reason given')
+        reason = features.shorten(capsule.get('status_reason')
+                                  or _('no reason given'))
         if status == tmpl.ERROR:
             raise exception.ResourceInError(
                 resource_status=status,
@@ -600,15 +633,11 @@ class Capsule(resource.Resource):
         service that does not report the healthchecks it was given (a real
         Zun has none in capsules) would never say healthy: that fails too.
         """
-        containers = self.properties[self.CONTAINERS] or []
-        names = tmpl.container_names(
-            containers, self.properties[self.INIT_CONTAINERS])[0]
-        asked = {name for container, name in zip(containers, names)
-                 if container.get(tmpl.HEALTHCHECK)}
         waiting = []
-        for container in capsule.get('containers') or []:
-            name = container.get('name')
-            if name not in asked:
+        for key, name, declared, container in tmpl.relate_containers(
+                self.properties, capsule):
+            if key != self.CONTAINERS or not (declared or {}).get(
+                    tmpl.HEALTHCHECK):
                 continue
             check = container.get('healthcheck') or {}
             if not check:
@@ -671,8 +700,8 @@ class Capsule(resource.Resource):
                 resource_status=tmpl.ERROR,
                 status_reason=_('Capsule "%(name)s" could not be deleted: '
                                 '%(reason)s')
-                % {'name': self.name,
-                   'reason': capsule.get('status_reason')})
+                % {'name': self.name, 'reason': features.shorten(
+                    capsule.get('status_reason'))})
         self._fail_if_out_of_time(capsule)
         return False
 
@@ -700,7 +729,7 @@ class Capsule(resource.Resource):
             plugin = self.client_plugin()
             if plugin.is_unreachable(exc):
                 raise plugin.unreachable_error(exc) from exc
-            raise
+            raise features.shorten_error(exc)
         self._unreachable_since = None
         return result
 
@@ -749,8 +778,8 @@ class Capsule(resource.Resource):
                 % {'name': self.name, 'status': capsule.get('status'),
                    'elapsed': self.stack.time_elapsed(),
                    'timeout': self.stack.timeout_secs(),
-                   'reason': capsule.get('status_reason')
-                   or _('no reason given')})
+                   'reason': features.shorten(capsule.get('status_reason')
+                                              or _('no reason given'))})
 
     # -- attributes -------------------------------------------------------
 
@@ -765,6 +794,12 @@ class Capsule(resource.Resource):
             return empty
         if name == self.LOGS_ATTR:
             return self._logs(capsule.to_dict()) if capsule else empty
+        if name in (self.CONTAINERS_ATTR, self.INIT_CONTAINERS_ATTR):
+            return [dict(found, template_name=template_name)
+                    for key, template_name, _declared, found
+                    in tmpl.relate_containers(self.properties,
+                                              capsule.to_dict())
+                    if key == name] if capsule else empty
         value = capsule.to_dict().get(name) if capsule else None
         if value is None:
             return empty
@@ -777,10 +812,14 @@ class Capsule(resource.Resource):
         return value
 
     def _logs(self, capsule):
-        """{container name: its last LOG_LINES lines}, init ones included."""
+        """{template name: its last LOG_LINES lines}, init ones included.
+
+        Keyed by the template's names (by position, see
+        ``template.relate_containers``), so the keys are the same on Zun.
+        """
         logs = {}
-        for container in ((capsule.get('init_containers') or [])
-                          + (capsule.get('containers') or [])):
+        for _key, name, _declared, container in tmpl.relate_containers(
+                self.properties, capsule):
             try:
                 text = self.client().containers.logs(
                     container['uuid'], stdout=True, stderr=True,
@@ -792,7 +831,7 @@ class Capsule(resource.Resource):
                           {'rsrc': self, 'name': container.get('name'),
                            'error': exc})
                 text = ''
-            logs[container.get('name')] = text or ''
+            logs[name] = text or ''
         return logs
 
     def _resolve_any_attribute(self, attr):
