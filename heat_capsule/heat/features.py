@@ -1,4 +1,4 @@
-"""Engine-only features: what the container service offers, what a template uses.
+"""Engine-only features: what the service offers, what a template uses.
 
 OS::Zun::Capsule works against a real Zun and against the bundled
 heat-capsule engine. The engine accepts more than Zun's capsule API (its
