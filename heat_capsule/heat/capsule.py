@@ -46,7 +46,9 @@ def _healthcheck_schema():
         properties.Schema.MAP,
         _('A check Docker runs inside the container; the container is '
           'healthy while it exits 0. An extension of the bundled engine '
-          '(Zun has no healthcheck in capsules). Unset times take the '
+          '(Zun has no healthcheck in capsules): against a service that '
+          'does not advertise it, it is left out of the request. Unset '
+          'times take the '
           'engine\'s defaults: interval 10, timeout 5, retries 3, '
           'start_period 0.'),
         schema={
@@ -234,6 +236,11 @@ class Capsule(resource.Resource):
     once every container with a healthcheck reports healthy (an extension
     of the heat-capsule engine; Zun has no healthcheck in capsules), so
     resources that depend on it start after the service is ready.
+
+    Zun and the engine alike. Engine extensions are used only when the
+    service advertises them (``heat_capsule.heat.features``); containers
+    are related to the template's by position, never by name (Zun renames
+    them), and the containers attributes carry each one's "template_name".
     """
 
     support_status = support.SupportStatus(
