@@ -47,9 +47,10 @@ ELLIPSIS = '...'
 def shorten(text, limit=REASON_MAX):
     """``text`` cut to at most ``limit`` characters, ending in an ellipsis.
 
-    Whitespace runs (schema dumps are multi-line) become single spaces.
+    Text within the limit is returned as it is (log lines keep their line
+    breaks).
     """
-    text = ' '.join(str(text).split())
+    text = str(text)
     if len(text) <= limit:
         return text
     return text[:limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
