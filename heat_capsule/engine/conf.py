@@ -48,6 +48,13 @@ api_opts = [
                      'to start that way; with it, it logs a WARNING at '
                      'start and at the first request from each client '
                      'address.'),
+    cfg.BoolOpt('advertise_extensions', default=True,
+                help='Whether the version document (GET /) lists the '
+                     'engine\'s extensions of Zun\'s API in '
+                     'versions[].extensions. OS::Zun::Capsule uses an '
+                     'extension (e.g. a container healthcheck) only when '
+                     'it is listed; false makes the engine look like a '
+                     'plain Zun to it, to try a template meant for Zun.'),
 ]
 
 database_opts = [

@@ -26,6 +26,7 @@ from heat.engine import support
 from heat_capsule import bounds
 from heat_capsule.heat import docker_checks
 from heat_capsule.heat import endpoints
+from heat_capsule.heat import features
 from heat_capsule.heat import suspend
 from heat_capsule.heat import template as tmpl
 from heat_capsule.heat import verdict
@@ -51,7 +52,9 @@ def _healthcheck_schema():
         properties.Schema.MAP,
         _('A check Docker runs inside the container; the container is '
           'healthy while it exits 0. An extension of the bundled engine '
-          '(Zun has no healthcheck in capsules). Unset times take the '
+          '(Zun has no healthcheck in capsules): against a service that '
+          'does not advertise it, it is left out of the request. Unset '
+          'times take the '
           'engine\'s defaults: interval 10, timeout 5, retries 3, '
           'start_period 0.'),
         schema={
@@ -309,6 +312,11 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
     "endpoints" attribute lists where every declared port is published
     (an engine extension: empty against Zun), e.g. for a URL output built
     with yaql (templates/webserver.yaml).
+
+    Zun and the engine alike. Engine extensions are used only when the
+    service advertises them (``heat_capsule.heat.features``); containers
+    are related to the template's by position, never by name (Zun renames
+    them), and the containers attributes carry each one's "template_name".
     """
 
     support_status = support.SupportStatus(
@@ -361,8 +369,9 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
         ),
         ANNOTATIONS: properties.Schema(
             properties.Schema.MAP,
-            _('Annotations of the capsule: free-form metadata stored with '
-              'it.'),
+            _('Annotations of the capsule: key/value pairs stored with it; '
+              'values are sent as strings, like labels, so the template '
+              'works on both Zun and the heat-capsule engine.'),
         ),
         RESTART_POLICY: properties.Schema(
             properties.Schema.STRING,
@@ -473,9 +482,12 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
             type=attributes.Schema.STRING,
         ),
         CONTAINERS_ATTR: attributes.Schema(
-            _('The containers of the capsule as the service reports them: '
-              'maps with "uuid", "name", "image", "status", '
-              '"status_reason" and more.'),
+            _('The containers of the capsule as the service reports them, '
+              'in template order: maps with "uuid", "name", "image", '
+              '"status", "status_reason" and more, plus "template_name", '
+              'the name the template gave it (a real Zun renames capsule '
+              'containers "capsule-<capsule name>-<word>-<n>", so select '
+              'by "template_name" or by position, not by "name").'),
             type=attributes.Schema.LIST,
         ),
         INIT_CONTAINERS_ATTR: attributes.Schema(
@@ -588,15 +600,15 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
         * every volume mount names a declared volume, and every declared
           volume is mounted somewhere (Zun rejects unused volumes);
         * a volume_id is used once;
-        * label and environment values are scalars;
+        * label, annotation and environment values are scalars;
         * what Docker would refuse (``heat_capsule.bounds``, shared with the
           bundled engine): image references, mount paths and working
           directories once normalised, mounts inside read-only ones,
           argument and environment sizes.
         """
         super().validate()
-        self._validate_string_map([self.LABELS],
-                                  self.properties[self.LABELS])
+        for key in (self.LABELS, self.ANNOTATIONS):
+            self._validate_string_map([key], self.properties[key])
         self._validate_created_when()
         self._validate_grace_period()
         declared = self._validate_volumes()
@@ -730,10 +742,37 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
     def handle_create(self):
         template = tmpl.build_template(self.properties,
                                        default_name=self._default_name())
+        self._fit_to_service(template)
         capsule = self._start(self.client().capsules.create,
                               template=template)
         self.resource_id_set(capsule.uuid)
         return capsule.uuid
+
+    def _fit_to_service(self, template):
+        """Leave out or refuse what the service does not offer.
+
+        See ``heat_capsule.heat.features``: one GET / per create.
+        """
+        plugin = self.client_plugin()
+        try:
+            offered = features.advertised(self.client())
+        except Exception as exc:
+            if plugin.is_unreachable(exc):
+                raise plugin.unreachable_error(exc) from exc
+            LOG.info('%(rsrc)s: no extensions read from the container '
+                     'service: %(error)s', {'rsrc': self, 'error': exc})
+            offered = frozenset()
+        try:
+            left_out = features.adapt(
+                template, offered, healthy_gate=self.properties[
+                    self.CREATED_WHEN] == tmpl.CREATED_HEALTHY)
+        except features.Unsupported as exc:
+            raise exception.Error(str(exc))
+        if left_out:
+            LOG.warning('%(rsrc)s: the container service does not offer '
+                        '%(fields)s (heat-capsule engine extensions); '
+                        'left out of the request.',
+                        {'rsrc': self, 'fields': ', '.join(left_out)})
 
     def check_create_complete(self, capsule_id):
         return self._complete(capsule_id)
@@ -764,8 +803,12 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
             resource_status=capsule.get('status'),
             status_reason=_('Capsule "%(name)s" failed: %(reason)s')
             % {'name': self.name,
-               'reason': found.reason + self._last_lines(capsule,
-                                                         found.failing)})
+               # The service's words cut to a readable length; the log
+               # lines quoted (FAILURE_LOG_LINES of each failing container)
+               # get a budget of their own.
+               'reason': features.shorten(found.reason) + features.shorten(
+                   self._last_lines(capsule, found.failing),
+                   4 * features.REASON_MAX)})
 
     _running_seen = None   # {name: monotonic time first seen running}
 
@@ -799,14 +842,15 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
         """
         if self.properties[self.CREATED_WHEN] != tmpl.CREATED_HEALTHY:
             return ()
-        containers = self.properties[self.CONTAINERS] or []
-        names = tmpl.container_names(
-            containers, self.properties[self.INIT_CONTAINERS])[0]
-        asked = {name for container, name in zip(containers, names)
-                 if container.get(tmpl.HEALTHCHECK)}
-        for container in capsule.get('containers') or []:
-            if container.get('name') in asked and \
-                    not container.get('healthcheck'):
+        asked = set()
+        # By position: a real Zun renames the containers.
+        for key, name, declared, container in tmpl.relate_containers(
+                self.properties, capsule):
+            if key != self.CONTAINERS or not (declared or {}).get(
+                    tmpl.HEALTHCHECK):
+                continue
+            asked.add(container.get('name'))
+            if not container.get('healthcheck'):
                 raise exception.Error(
                     _('Capsule "%(name)s": the container service does not '
                       'report the healthcheck of container %(container)s; '
@@ -872,8 +916,8 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
                 resource_status=tmpl.ERROR,
                 status_reason=_('Capsule "%(name)s" could not be deleted: '
                                 '%(reason)s')
-                % {'name': self.name,
-                   'reason': capsule.get('status_reason')})
+                % {'name': self.name, 'reason': features.shorten(
+                    capsule.get('status_reason'))})
         self._fail_if_out_of_time(capsule)
         return False
 
@@ -905,7 +949,7 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
             plugin = self.client_plugin()
             if plugin.is_unreachable(exc):
                 raise plugin.unreachable_error(exc) from exc
-            raise
+            raise features.shorten_error(exc)
         self._unreachable_since = None
         return result
 
@@ -954,8 +998,8 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
                 % {'name': self.name, 'status': capsule.get('status'),
                    'elapsed': self.stack.time_elapsed(),
                    'timeout': self.stack.timeout_secs(),
-                   'reason': capsule.get('status_reason')
-                   or _('no reason given')})
+                   'reason': features.shorten(capsule.get('status_reason')
+                                              or _('no reason given'))})
 
     # -- attributes -------------------------------------------------------
 
@@ -975,8 +1019,22 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
         if name == self.VOLUMES_ATTR:
             return self._volumes() if capsule else empty
         if name == self.EXIT_CODES_ATTR:
-            return verdict.exit_codes(capsule.to_dict()) if capsule \
-                else empty
+            if not capsule:
+                return empty
+            view = capsule.to_dict()
+            template_names = {
+                found.get('name'): template_name
+                for _key, template_name, _declared, found
+                in tmpl.relate_containers(self.properties, view)}
+            return {template_names.get(service_name, service_name): code
+                    for service_name, code
+                    in verdict.exit_codes(view).items()}
+        if name in (self.CONTAINERS_ATTR, self.INIT_CONTAINERS_ATTR):
+            return [dict(found, template_name=template_name)
+                    for key, template_name, _declared, found
+                    in tmpl.relate_containers(self.properties,
+                                              capsule.to_dict())
+                    if key == name] if capsule else empty
         value = capsule.to_dict().get(name) if capsule else None
         if value is None:
             return empty
@@ -989,10 +1047,14 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
         return value
 
     def _logs(self, capsule):
-        """{container name: its last LOG_LINES lines}, init ones included."""
+        """{template name: its last LOG_LINES lines}, init ones included.
+
+        Keyed by the template's names (by position, see
+        ``template.relate_containers``), so the keys are the same on Zun.
+        """
         logs = {}
-        for container in ((capsule.get('init_containers') or [])
-                          + (capsule.get('containers') or [])):
+        for _key, name, _declared, container in tmpl.relate_containers(
+                self.properties, capsule):
             try:
                 text = self.client().containers.logs(
                     container['uuid'], stdout=True, stderr=True,
@@ -1004,7 +1066,7 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
                           {'rsrc': self, 'name': container.get('name'),
                            'error': exc})
                 text = ''
-            logs[container.get('name')] = text or ''
+            logs[name] = text or ''
         return logs
 
     def _volumes(self):

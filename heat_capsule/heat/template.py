@@ -9,6 +9,8 @@ zunclient, so every field can be tested on its own.
 Property                                 Template key
 ---------------------------------------  ------------------------------------
 name / labels / annotations              metadata.name / .labels / .annotations
+                                         (label and annotation values as
+                                         strings)
 availability_zone                        availabilityZone
 restart_policy                           spec.restartPolicy
 termination_grace_period                 spec.terminationGracePeriodSeconds
@@ -122,7 +124,11 @@ def _given(value):
 
 
 def _as_strings(mapping):
-    """Map values as strings: Zun keeps env and labels as strings."""
+    """Map values as strings: Zun keeps env and labels as strings.
+
+    Annotations too: Zun stores any JSON there, the bundled engine takes
+    only strings, so a template sends strings to work on both.
+    """
     return {str(k): ('' if v is None else str(v)) for k, v in mapping.items()}
 
 
@@ -163,6 +169,42 @@ def container_names(containers, init_containers):
     app_names = assign(containers, APP_NAME_PREFIX)
     init_names = assign(init_containers, INIT_NAME_PREFIX)
     return app_names, init_names
+
+
+def relate_containers(properties, capsule):
+    """Pair the template's containers with the service's, by position.
+
+    A real Zun renames every capsule container (``capsule-<capsule
+    name>-<greek letter>-<n>``, the template's name is dropped) but keeps
+    template order, init containers and app containers each in their own
+    list; the bundled engine keeps the names. So the n-th container of a
+    list is the n-th of the template, whatever its name; names serve only
+    for display.
+
+    :param properties: the resource properties (``CONTAINERS`` and
+        ``INIT_CONTAINERS``).
+    :param capsule: the capsule view, a dict with ``init_containers`` and
+        ``containers`` lists.
+    :returns: ``[(key, template name, template container or None, service
+        container)]``, init containers first (``key`` is
+        ``INIT_CONTAINERS`` or ``CONTAINERS``). A service container beyond
+        the template's count keeps its own name and has no template
+        container.
+    """
+    items = {CONTAINERS: properties.get(CONTAINERS) or [],
+             INIT_CONTAINERS: properties.get(INIT_CONTAINERS) or []}
+    names = dict(zip((CONTAINERS, INIT_CONTAINERS),
+                     container_names(items[CONTAINERS],
+                                     items[INIT_CONTAINERS])))
+    related = []
+    for key in (INIT_CONTAINERS, CONTAINERS):
+        for index, found in enumerate(capsule.get(key) or []):
+            if index < len(items[key]):
+                related.append((key, names[key][index], items[key][index],
+                                found))
+            else:
+                related.append((key, found.get('name'), None, found))
+    return related
 
 
 def build_container(container, name):
@@ -222,7 +264,8 @@ def build_template(properties, default_name=None):
     metadata = {}
     _put(metadata, 'name', properties.get(NAME) or default_name)
     _put(metadata, 'labels', _as_strings(properties.get(LABELS) or {}))
-    _put(metadata, 'annotations', properties.get(ANNOTATIONS))
+    _put(metadata, 'annotations',
+         _as_strings(properties.get(ANNOTATIONS) or {}))
 
     spec = {'containers': [build_container(c, n)
                            for c, n in zip(containers, names)]}

@@ -314,7 +314,9 @@ def build(host_url=''):
         'paths': {
             '/': {'get': {
                 'operationId': 'versions', 'security': [],
-                'summary': 'Version discovery (public).',
+                'summary': 'Version discovery (public); versions[]'
+                           '.extensions lists the engine\'s extensions '
+                           'of Zun\'s API.',
                 'responses': {'200': _json({'type': 'object'},
                                            'The versions document.')}}},
             '/v1': {'get': {

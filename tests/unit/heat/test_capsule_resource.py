@@ -10,6 +10,7 @@ from unittest import mock
 from oslo_config import cfg
 from zunclient import exceptions as zc_exc
 from zunclient.v1 import capsules as zun_capsules
+from zunclient.v1 import versions as zun_versions
 
 from heat.common import exception
 from heat.common import template_format
@@ -148,6 +149,17 @@ def capsule_view(**overrides):
     return zun_capsules.Capsule(None, info, loaded=True)
 
 
+def engine_version(extensions=('healthcheck',)):
+    """The CURRENT entry of GET / (zunclient's Version); Zun's has no
+    extensions key: pass None."""
+    info = {'id': 'v1', 'status': 'CURRENT', 'min_version': '1.1',
+            'max_version': '1.40',
+            'links': [{'href': 'http://zun/v1/', 'rel': 'self'}]}
+    if extensions is not None:
+        info['extensions'] = list(extensions)
+    return zun_versions.Version(None, info, loaded=True)
+
+
 def not_found():
     return zc_exc.NotFound('Container %s could not be found.' % UUID)
 
@@ -165,6 +177,8 @@ class CapsuleTestCase(common.HeatTestCase):
         self.client.capsules.create.return_value = capsule_view(
             status='Creating')
         self.client.capsules.get.return_value = capsule_view()
+        # GET /: the bundled engine, with its extensions.
+        self.client.versions.list.return_value = [engine_version()]
 
     def make_stack(self, template=None):
         return utils.parse_stack(
@@ -448,9 +462,15 @@ class TestAttributes(CapsuleTestCase):
     def test_attributes_from_the_capsule(self):
         rsrc = self.create()
         view = capsule_view().to_dict()
-        for name in ('addresses', 'status', 'containers', 'init_containers',
-                     'cpu', 'name', 'labels', 'annotations'):
+        for name in ('addresses', 'status', 'cpu', 'name', 'labels',
+                     'annotations'):
             self.assertEqual(view[name], rsrc.FnGetAtt(name), name)
+        # The service's containers, each with its template's name.
+        self.assertEqual([dict(view['containers'][0], template_name='nginx')],
+                         rsrc.FnGetAtt('containers'))
+        self.assertEqual(
+            [dict(view['init_containers'][0], template_name='setup')],
+            rsrc.FnGetAtt('init_containers'))
         self.assertEqual(256, rsrc.FnGetAtt('memory'))
 
     def test_status_reason(self):

@@ -85,10 +85,14 @@ class TestCapsuleFields(testtools.TestCase):
         self.assertEqual({'app': 'web', 'tier': '1', 'on': 'True'},
                          tmpl['metadata']['labels'])
 
-    def test_annotations_to_metadata_annotations_unchanged(self):
-        notes = {'owner': 'team-a', 'build': {'id': 7}}
+    def test_annotations_to_metadata_annotations_as_strings(self):
+        # Issue 20: {replicas: 2} is fine for Zun, a 400 from the engine.
+        notes = {'owner': 'team-a', 'replicas': 2, 'debug': True,
+                 'ratio': 0.5, 'empty': None}
         tmpl = template.build_template(props(annotations=notes))
-        self.assertEqual(notes, tmpl['metadata']['annotations'])
+        self.assertEqual({'owner': 'team-a', 'replicas': '2',
+                          'debug': 'True', 'ratio': '0.5', 'empty': ''},
+                         tmpl['metadata']['annotations'])
 
     def test_restart_policy_to_spec_restart_policy(self):
         for policy in template.RESTART_POLICIES:
