@@ -781,9 +781,13 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
         """Poll the capsule and apply the rule (see heat_capsule.heat.verdict
         and the class docstring): True when complete, False to wait; a
         failure raises ResourceInError naming the containers at fault."""
+        # Containers named as in the template (a real Zun renames them; see
+        # template.relate_containers), so reasons, the health gate and the
+        # stability clock speak of the names the template author wrote.
         capsule = self._poll(capsule_id)
         if capsule is None:
             return False
+        capsule = self._template_named(capsule)
         found = self._judge(capsule, baseline)
         if (found.outcome == verdict.WAIT and found.retry_in is not None
                 and found.retry_in <= self.STABLE_WAIT_MAX):
@@ -791,6 +795,7 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
             capsule = self._poll(capsule_id)
             if capsule is None:
                 return False
+            capsule = self._template_named(capsule)
             found = self._judge(capsule, baseline)
         if found.outcome == verdict.COMPLETE:
             return True
@@ -820,6 +825,15 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
             stable_seconds=self.client_plugin().stable_seconds(),
             baseline=baseline, ages=self._ages(capsule))
 
+    def _template_named(self, capsule):
+        """`capsule` with each container's "name" its template name."""
+        renamed = {tmpl.CONTAINERS: [], tmpl.INIT_CONTAINERS: []}
+        for key, name, _declared, found in tmpl.relate_containers(
+                self.properties, capsule):
+            renamed[key].append(dict(found, name=name))
+        return dict(capsule, containers=renamed[tmpl.CONTAINERS],
+                    init_containers=renamed[tmpl.INIT_CONTAINERS])
+
     def _ages(self, capsule):
         """{name: seconds Heat has seen it running}: the fallback clock for
         a service whose containers carry no "uptime" (Zun)."""
@@ -843,14 +857,17 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
         if self.properties[self.CREATED_WHEN] != tmpl.CREATED_HEALTHY:
             return ()
         asked = set()
-        # By position: a real Zun renames the containers.
+        # By position: a real Zun renames the containers. The service's
+        # report is judged once the capsule runs (the engine shows the
+        # checks from the create on; Zun never does).
         for key, name, declared, container in tmpl.relate_containers(
                 self.properties, capsule):
             if key != self.CONTAINERS or not (declared or {}).get(
                     tmpl.HEALTHCHECK):
                 continue
-            asked.add(container.get('name'))
-            if not container.get('healthcheck'):
+            asked.add(name)
+            if capsule.get('status') == tmpl.RUNNING and \
+                    not container.get('healthcheck'):
                 raise exception.Error(
                     _('Capsule "%(name)s": the container service does not '
                       'report the healthcheck of container %(container)s; '
@@ -928,7 +945,8 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
         if capsule is None:
             raise exception.EntityNotFound(entity='Capsule',
                                            name=self.resource_id)
-        return verdict.restart_counts(capsule.to_dict())
+        return verdict.restart_counts(
+            self._template_named(capsule.to_dict()))
 
     def check_check_complete(self, baseline):
         return self._complete(self.resource_id, baseline=baseline)

@@ -23,6 +23,7 @@ from heat.tests import utils
 
 from heat_capsule.heat import capsule
 from heat_capsule.heat import client as capsule_client
+from heat_capsule.heat import features
 from heat_capsule.heat import template as capsule_template
 
 UUID = 'a2ea3cd8-5a3c-4a43-9ab8-7a4b0f1d9c11'
@@ -149,8 +150,9 @@ def capsule_view(**overrides):
     return zun_capsules.Capsule(None, info, loaded=True)
 
 
-def engine_version(extensions=('healthcheck',)):
-    """The CURRENT entry of GET / (zunclient's Version); Zun's has no
+def engine_version(extensions=features.EXTENSIONS):
+    """The CURRENT entry of GET / (zunclient's Version), by default as the
+    bundled engine advertises it (every extension); Zun's has no
     extensions key: pass None."""
     info = {'id': 'v1', 'status': 'CURRENT', 'min_version': '1.1',
             'max_version': '1.40',
