@@ -75,7 +75,7 @@ def list_capsule_endpoints(req):
     capsule = capsule_handlers._lookup(req, req.urlvars['ident'])
     util.enforce(req, 'capsule:get', capsule.project_id)
     try:
-        published = container_handlers._driver(
+        published = container_handlers.runtime_driver(
             req.services).published_ports(capsule.uuid)
     except runtime_spec.DockerUnavailable as exc:
         raise errors.ServiceUnavailable(
