@@ -333,7 +333,8 @@ def test_resource_schema_lists_the_properties(heat):
     props = schema['properties']
     assert set(props) == {'name', 'labels', 'annotations', 'restart_policy',
                           'availability_zone', 'containers',
-                          'init_containers', 'volumes', 'created_when'}
+                          'init_containers', 'volumes', 'created_when',
+                          'termination_grace_period'}
     assert props['created_when']['default'] == 'started'
     assert props['containers']['required'] is True
     assert props['containers']['type'] == 'list'

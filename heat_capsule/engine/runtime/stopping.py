@@ -8,7 +8,9 @@ capsule runs, in the reconciler's sync of that capsule (:class:`Stopper`):
    image's ``STOPSIGNAL`` there), else SIGTERM.  Docker takes a container's
    own stop signal as fatal and suspends its restart policy, so a container
    that exits now is not restarted behind the engine's back.  A container
-   in Docker's restart back-off runs no program: it is removed at once.
+   that runs no program (exited, in Docker's restart back-off, never
+   started) is removed at once, before Docker's restart policy can start
+   it again.
 2. Once the signals are out, the capsule's ``stop_deadline`` (now + the
    grace period) is written to its row, and the sync returns: it does not
    hold a worker thread.  Docker's ``die`` events bring the capsule back as
@@ -120,10 +122,13 @@ class Stopper:
         for key, state in sorted(observed.items()):
             if key == 'sandbox':
                 continue
-            if state.status == 'Restarting':
-                self.driver.remove_container(state.docker_id)
-            elif state.status in _LIVE:
+            if state.status in _LIVE:
                 live.append(state)
+            else:
+                # Nothing to stop (exited, in Docker's restart back-off, or
+                # never started), and Docker's restart policy could start
+                # it again at any moment: removed at once.
+                self.driver.remove_container(state.docker_id)
         if not live:
             return 0
         if capsule.stop_deadline is not None:
