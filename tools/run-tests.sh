@@ -44,7 +44,7 @@ export HEAT_CAPSULE_E2E=1
 
 log "pytest"
 set +e
-pytest -p no:cacheprovider -o cache_dir=/tmp tests "$@"
+pytest -p no:cacheprovider -o cache_dir=/tmp --durations=30 tests "$@"
 rc=$?
 set -e
 log "finished in $(( $(date +%s) - start ))s with pytest exit code $rc"
