@@ -67,7 +67,7 @@ class OpenstackCliTest(base.HeatCapsuleTest):
         self.assertEqual(
             {'name', 'labels', 'annotations', 'restart_policy',
              'availability_zone', 'containers', 'init_containers',
-             'volumes', 'created_when'},
+             'volumes', 'created_when', 'termination_grace_period'},
             set(shown['properties']))
         self.assertEqual(['started', 'healthy'],
                          shown['properties']['created_when']['constraints'][

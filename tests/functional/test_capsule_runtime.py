@@ -196,8 +196,16 @@ def test_out_of_band_removal_is_reflected(engine, client):
     docker_container(client, capsule['uuid'], 'extra').remove(force=True)
     body = wait_status(engine, capsule['uuid'], 'Error', timeout=15)
     assert 'extra' in body['status_reason']
-    extra = [c for c in body['containers'] if c['name'] == 'extra'][0]
-    assert extra['status'] == 'Deleted'
+
+    # A sync may have caught Docker's removal under way ("removing", shown
+    # as Deleting); the next one, on its 'destroy' event, shows it gone.
+    def extra_status():
+        body = show(engine, capsule['uuid']).json()
+        return [c for c in body['containers'] if c['name'] == 'extra'][0][
+            'status']
+    engine_support.wait_for(lambda: extra_status() == 'Deleted', timeout=15,
+                            what='extra Deleted')
+    assert show(engine, capsule['uuid']).json()['status'] == 'Error'
     delete_and_wait(engine, capsule['uuid'])
     assert labelled(client, capsule['uuid']) == []
 
