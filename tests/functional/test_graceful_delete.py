@@ -358,10 +358,12 @@ def test_the_grace_period_is_each_containers_docker_stop_timeout(
     restart, docker stop); the engine's default when the template has
     none."""
     given = create(engine.url, capsule_template(
-        'given', [ignoring('one'), ignoring('two')], grace=45))
+        'given', [ignoring('one'), ignoring('two')], grace=7))
     default = create(engine.url, capsule_template(
         'default', [ignoring('one')]))
-    for capsule, wanted in ((given, 45), (default, DEFAULT_GRACE)):
+    # 7 s: distinct from every default, and short, since the delete below
+    # waits it out (its programs ignore SIGTERM).
+    for capsule, wanted in ((given, 7), (default, DEFAULT_GRACE)):
         wait_status(engine.url, capsule['uuid'], 'Running')
         for container in client.containers.list(all=True, filters={
                 'label': '%s=%s' % (rspec.LABEL_CAPSULE, capsule['uuid'])}):
