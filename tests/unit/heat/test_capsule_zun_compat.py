@@ -278,7 +278,7 @@ class TestExtensionsDetected(ZunTestCase):
 
     def test_the_engine_advertises_names_the_heat_side_knows(self):
         self.assertEqual(set(engine_extensions.ADVERTISED),
-                             set(features.EXTENSIONS))
+                         set(features.EXTENSIONS))
 
     def test_spec_extension_keys_are_left_out_without_the_extension(self):
         sent = {'spec': {'containers': [{'image': 'busybox'}],
