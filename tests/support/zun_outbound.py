@@ -2,12 +2,12 @@
 
 zun-api 18.0.0 finds Neutron (``network``), Placement (``placement``) and
 Cinder (``volumev3``) in the Keystone catalog of the token it holds: the
-user's token for Neutron and Cinder, its own service token (``[keystone_auth]``)
-for Placement. The all-in-one's catalog has none of the three, and
-registering them there would change what every other user of the
-all-in-one sees (Heat offers OS::Neutron::* once a ``network`` service is in
-the catalog). So zun-api talks to the all-in-one's Keystone through this
-process, which:
+user's token for Neutron and Cinder, its own service token
+(``[keystone_auth]``) for Placement. The all-in-one's catalog has none
+of the three, and registering them there would change what every other
+user of the all-in-one sees (Heat offers OS::Neutron::* once a
+``network`` service is in the catalog). So zun-api talks to the
+all-in-one's Keystone through this process, which:
 
 * passes every request under ``/identity`` on to Keystone unchanged, and in
   Keystone's answers only (a) rewrites Keystone's own address to this
@@ -17,9 +17,10 @@ process, which:
   ``volumev3`` at ``/volume/v3/<project>``, all on this process;
 * answers those three the way an empty cloud does: Neutron has one
   project network (so zun-api's network lookup succeeds), Placement knows
-  every trait asked about but has no resource provider (``GET /allocation_candidates`` lists none, so Zun's
-  FilterScheduler raises NoValidHost: "There are not enough hosts
-  available."), Cinder creates, shows and deletes volumes in memory.
+  every trait asked about but has no resource provider
+  (``GET /allocation_candidates`` lists none, so Zun's FilterScheduler
+  raises NoValidHost: "There are not enough hosts available."), Cinder
+  creates, shows and deletes volumes in memory.
 
 Every request it serves is recorded; ``GET /_calls`` returns them as JSON
 (``[{"method", "path"}]``) so a test can show which services zun-api
@@ -209,7 +210,8 @@ class Outbound(http.server.BaseHTTPRequestHandler):
             return self._send(202, {'volume': volume})
         if not volume_id:
             with self.lock:
-                return self._send(200, {'volumes': list(self.volumes.values())})
+                return self._send(200, {'volumes':
+                                        list(self.volumes.values())})
         with self.lock:
             volume = self.volumes.get(volume_id)
             if volume is not None and self.command == 'DELETE':
