@@ -24,6 +24,7 @@ its ``auth_url`` is replaced by the outbound process's ``/identity``.
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -152,7 +153,7 @@ class ZunApi:
     def _outbound(self):
         self.outbound_port = engine_support.free_port()
         proc = self._spawn([
-            os.environ.get('PYTHON', 'python3'), '-m',
+            sys.executable, '-m',
             'tests.support.zun_outbound', '--port', str(self.outbound_port),
             '--keystone', self.keystone_url], 'outbound', cwd=REPO_ROOT)
         self._wait(lambda: requests.get(self.outbound_url + '/_calls',
