@@ -3,8 +3,10 @@
 # starts what the tests need (Docker, PostgreSQL's binaries, a virtualenv
 # with the project and OpenStack's clients and Heat), builds the local test
 # images, brings the all-in-one up (tools/allinone.sh start: Keystone, Heat
-# and the engine on 127.0.0.1, for tests/e2e), then runs every suite with
-# pytest: unit, functional, end to end. Extra arguments go to pytest.
+# and the engine on 127.0.0.1, for tests/e2e), installs zun-api 18.0.0 and
+# MariaDB for the contract test (tools/setup-zun-api.sh, tests/contract),
+# then runs every suite with pytest: unit, functional, contract, end to
+# end. Extra arguments go to pytest.
 # The all-in-one is stopped at the end if this run started it; one that was
 # already up is left as it was found.
 set -euo pipefail
@@ -19,6 +21,14 @@ bash tools/setup-host.sh
 log "virtualenv"
 venv=$(bash tools/setup-venv.sh)
 export PATH="$venv/bin:$PATH"
+
+# The contract test's zun-api (MariaDB from Debian, zun in its own venv:
+# about a minute on a fresh machine) installs while the images build and
+# the all-in-one starts; pytest waits for it.
+log "zun-api for the contract test (tools/setup-zun-api.sh, in the background)"
+zun_log=$(mktemp)
+bash tools/setup-zun-api.sh >"$zun_log" 2>&1 &
+zun_setup=$!
 
 log "local images (no registry is needed)"
 heat-capsule-images
@@ -41,6 +51,15 @@ fi
 log "the all-in-one for the end-to-end tests (tools/allinone.sh start)"
 HEAT_CAPSULE_VENV="$venv" HC_ALLINONE_SKIP_SETUP=1 bash tools/allinone.sh start
 export HEAT_CAPSULE_E2E=1
+
+if ! wait "$zun_setup"; then
+    cat "$zun_log" >&2
+    log "tools/setup-zun-api.sh failed"
+    exit 1
+fi
+log "zun-api installed in $(tail -n 1 "$zun_log")"
+rm -f "$zun_log"
+export HEAT_CAPSULE_ZUN_CONTRACT=1
 
 log "pytest"
 set +e
