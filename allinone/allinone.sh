@@ -707,7 +707,7 @@ demo() {
 
 memory_report() {
     local args=() name pid
-    for name in "${SERVICES[@]}"; do
+    for name in "${SERVICES[@]}" dashboard; do
         if pid=$(running_pid "$name"); then args+=("$name=$pid"); fi
     done
     [ "${#args[@]}" -gt 0 ] || return 0
@@ -827,6 +827,10 @@ main() {
         stop)
             stop_all ;;
         dashboard)
+            if [ "${2:-}" = check ]; then
+                dashboard_main check
+                return
+            fi
             dashboard_main "${2:-start}" ;;
         -h|--help|help)
             sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' ;;

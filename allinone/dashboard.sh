@@ -9,6 +9,7 @@
 #
 #   bash tools/allinone.sh dashboard         install (once) and start it
 #   bash tools/allinone.sh dashboard stop    stop it (the main "stop" too)
+#   bash tools/allinone.sh dashboard check   exit 0 if it runs and answers
 #
 # Knobs: HC_ALLINONE_DASHBOARD_VENV (/opt/heat-capsule/horizon-venv),
 # HC_ALLINONE_DASHBOARD_PORT (8080).
@@ -182,6 +183,7 @@ dashboard_main() {
     case "${1:-start}" in
         start) start_dashboard; dashboard_summary ;;
         stop) stop_dashboard ;;
-        *) die "unknown dashboard command '$1' (start, stop)" ;;
+        check) running_pid dashboard >/dev/null && dashboard_ok ;;
+        *) die "unknown dashboard command '$1' (start, stop, check)" ;;
     esac
 }

@@ -42,6 +42,30 @@ log "the all-in-one for the end-to-end tests (tools/allinone.sh start)"
 HEAT_CAPSULE_VENV="$venv" HC_ALLINONE_SKIP_SETUP=1 bash tools/allinone.sh start
 export HEAT_CAPSULE_E2E=1
 
+# The dashboard (Horizon, for tests/e2e/test_dashboard.py) installs and
+# starts in the background while the other suites run; its test waits for
+# it. Stopped at the end if this run started it.
+dashboard_log=$(mktemp)
+dashboard_started=
+bash tools/allinone.sh dashboard check || dashboard_started=1
+log "the dashboard, in the background (tools/allinone.sh dashboard;" \
+    "output: $dashboard_log)"
+bash tools/allinone.sh dashboard >"$dashboard_log" 2>&1 &
+dashboard_job=$!
+export HEAT_CAPSULE_E2E_DASHBOARD_WAIT=900
+# shellcheck disable=SC2317  # called by the EXIT trap
+stop_dashboard() {
+    if ! wait "$dashboard_job"; then
+        log "the dashboard did not start:"
+        cat "$dashboard_log"
+    fi
+    if [ -n "$dashboard_started" ] && [ -z "$aio_started" ]; then
+        bash tools/allinone.sh dashboard stop || true
+    fi
+    stop_allinone
+}
+trap stop_dashboard EXIT
+
 log "pytest"
 set +e
 pytest -p no:cacheprovider -o cache_dir=/tmp --durations=30 tests "$@"
