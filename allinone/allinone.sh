@@ -70,12 +70,14 @@ die() { log "ERROR: $*" >&2; exit 1; }
 
 pid_file() { echo "$STATE/run/$1.pid"; }
 
-# Start time of a process (clock ticks since boot), or nothing if it is gone.
+# Start time of a process (clock ticks since boot), or nothing if it is gone
+# (or a zombie: it has exited, only its parent has not collected it yet).
 start_time() {
     local stat fields
     stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
     stat=${stat##*) }
     read -ra fields <<<"$stat"
+    [ "${fields[0]}" != Z ] || return 1
     echo "${fields[19]}"
 }
 
