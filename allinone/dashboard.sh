@@ -87,6 +87,7 @@ write_dashboard_settings() {
     fi
     cat > "$STATE/etc/horizon/local_settings.py" <<EOF
 # Written by allinone/dashboard.sh; rewritten at every run.
+# Served by gunicorn on $DASHBOARD_URL/ (a change restarts it).
 DEBUG = False
 ALLOWED_HOSTS = ['$HOST', 'localhost']
 with open('$key_file') as _key:

@@ -50,15 +50,23 @@ dashboard_started=
 bash tools/allinone.sh dashboard check || dashboard_started=1
 log "the dashboard, in the background (tools/allinone.sh dashboard;" \
     "output: $dashboard_log)"
-bash tools/allinone.sh dashboard >"$dashboard_log" 2>&1 &
+(
+    bash tools/allinone.sh dashboard >"$dashboard_log" 2>&1 ||
+        echo "tools/allinone.sh dashboard failed (exit code $?)" \
+            >>"$dashboard_log"
+    touch "$dashboard_log.done"
+) &
 dashboard_job=$!
 export HEAT_CAPSULE_E2E_DASHBOARD_WAIT=900
+export HEAT_CAPSULE_E2E_DASHBOARD_LOG=$dashboard_log
 # shellcheck disable=SC2317  # called by the EXIT trap
 stop_dashboard() {
-    if ! wait "$dashboard_job"; then
+    wait "$dashboard_job" || true
+    if grep -q '^tools/allinone.sh dashboard failed' "$dashboard_log"; then
         log "the dashboard did not start:"
         cat "$dashboard_log"
     fi
+    rm -f "$dashboard_log" "$dashboard_log.done"
     if [ -n "$dashboard_started" ] && [ -z "$aio_started" ]; then
         bash tools/allinone.sh dashboard stop || true
     fi

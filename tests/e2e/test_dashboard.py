@@ -63,14 +63,22 @@ class DashboardTest(base.HeatCapsuleTest):
             base._unavailable('%s missing (tools/setup-host.sh installs '
                               'chromium and chromium-driver)'
                               % ', '.join(missing))
-        # tools/run-tests.sh starts the dashboard in the background.
+        # tools/run-tests.sh starts the dashboard in the background: wait
+        # for it until its start-up job is done (its log says how it went).
+        start_log = os.environ.get('HEAT_CAPSULE_E2E_DASHBOARD_LOG')
         deadline = time.monotonic() + float(
             os.environ.get('HEAT_CAPSULE_E2E_DASHBOARD_WAIT', '0'))
         while not _dashboard_answers() and time.monotonic() < deadline:
+            if start_log and os.path.exists(start_log + '.done'):
+                break
             time.sleep(2)
         if not _dashboard_answers():
+            tail = ''
+            if start_log and os.path.exists(start_log):
+                with open(start_log) as handle:
+                    tail = '; its start-up said: ' + handle.read()[-2000:]
             base._unavailable('no dashboard at %s (bash tools/allinone.sh '
-                              'dashboard)' % DASHBOARD_URL)
+                              'dashboard)%s' % (DASHBOARD_URL, tail))
         try:
             from selenium import webdriver
         except ImportError as exc:
