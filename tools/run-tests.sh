@@ -61,6 +61,38 @@ log "zun-api installed in $(tail -n 1 "$zun_log")"
 rm -f "$zun_log"
 export HEAT_CAPSULE_ZUN_CONTRACT=1
 
+# The dashboard (Horizon, for tests/e2e/test_dashboard.py) installs and
+# starts in the background while the other suites run; its test waits for
+# it. Stopped at the end if this run started it.
+dashboard_log=$(mktemp)
+dashboard_started=
+bash tools/allinone.sh dashboard check || dashboard_started=1
+log "the dashboard, in the background (tools/allinone.sh dashboard;" \
+    "output: $dashboard_log)"
+(
+    bash tools/allinone.sh dashboard >"$dashboard_log" 2>&1 ||
+        echo "tools/allinone.sh dashboard failed (exit code $?)" \
+            >>"$dashboard_log"
+    touch "$dashboard_log.done"
+) &
+dashboard_job=$!
+export HEAT_CAPSULE_E2E_DASHBOARD_WAIT=900
+export HEAT_CAPSULE_E2E_DASHBOARD_LOG=$dashboard_log
+# shellcheck disable=SC2317  # called by the EXIT trap
+stop_dashboard() {
+    wait "$dashboard_job" || true
+    if grep -q '^tools/allinone.sh dashboard failed' "$dashboard_log"; then
+        log "the dashboard did not start:"
+        cat "$dashboard_log"
+    fi
+    rm -f "$dashboard_log" "$dashboard_log.done"
+    if [ -n "$dashboard_started" ] && [ -z "$aio_started" ]; then
+        bash tools/allinone.sh dashboard stop || true
+    fi
+    stop_allinone
+}
+trap stop_dashboard EXIT
+
 log "pytest"
 set +e
 pytest -p no:cacheprovider -o cache_dir=/tmp --durations=30 tests "$@"

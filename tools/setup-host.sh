@@ -10,6 +10,9 @@ log() { printf '[setup-host] %s\n' "$*"; }
 . "$here/lib/apt.sh"
 
 packages=(postgresql busybox-static shellcheck git curl)
+# The dashboard's browser tests (tests/e2e/test_dashboard.py): Debian's
+# headless-capable chromium and its WebDriver.
+packages+=(chromium chromium-driver)
 python3 -m venv --help >/dev/null 2>&1 || packages+=(python3-venv)
 apt_install_missing "${packages[@]}"
 log "Debian packages present"

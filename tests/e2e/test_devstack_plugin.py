@@ -27,7 +27,8 @@ from tests.support import engine as engine_support
 
 DEVSTACK_DIR = os.path.join(base.REPO_ROOT, 'devstack')
 SCRIPTS = sorted(glob.glob(os.path.join(DEVSTACK_DIR, '*'))
-                 + glob.glob(os.path.join(base.REPO_ROOT, 'tools', '*.sh')))
+                 + glob.glob(os.path.join(base.REPO_ROOT, 'tools', '*.sh'))
+                 + glob.glob(os.path.join(base.REPO_ROOT, 'allinone', '*.sh')))
 SHELL_SCRIPTS = [path for path in SCRIPTS
                  if os.path.basename(path) in ('plugin.sh', 'settings')
                  or path.endswith('.sh')]

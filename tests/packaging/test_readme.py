@@ -46,7 +46,8 @@ def test_the_two_commands_need_no_sudo():
     # Nor do the scripts they run (sudo only ever appears in messages).
     calls_sudo = re.compile(r'(^|[;&|(]|\$\(|\bthen|\bdo)\s*sudo\s')
     scripts = (glob.glob(os.path.join(REPO_ROOT, 'tools', '*.sh'))
-               + glob.glob(os.path.join(REPO_ROOT, 'tools', 'lib', '*.sh')))
+               + glob.glob(os.path.join(REPO_ROOT, 'tools', 'lib', '*.sh'))
+               + glob.glob(os.path.join(REPO_ROOT, 'allinone', '*.sh')))
     assert scripts
     for path in scripts:
         with open(path) as handle:

@@ -50,9 +50,8 @@ import time
 import uuid
 
 import docker
+import psutil
 import pytest
-
-from tools.allinone import memory
 
 BINARIES = ('dockerd', 'containerd', 'docker-proxy', 'unshare', 'nsenter')
 API_VERSION = '1.40'    # Docker 19.03; spoken by every later daemon
@@ -384,10 +383,12 @@ class PrivateDockerd:
             if not args or not os.path.basename(args[0]).startswith(
                     b'containerd-shim') or marker not in args:
                 continue
-            for pid in memory.process_tree(int(entry),
-                                           memory.children_by_parent()):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(psutil.NoSuchProcess):
+                shim = psutil.Process(int(entry))
+                tree = [shim] + shim.children(recursive=True)
+                for process in tree:
+                    with contextlib.suppress(psutil.NoSuchProcess):
+                        process.send_signal(signal.SIGKILL)
 
     def __enter__(self):
         return self.start()

@@ -1,6 +1,6 @@
 """The Keystone objects of the all-in-one, created or corrected in place.
 
-Run by tools/allinone.sh with the venv's Python once Keystone answers::
+Run by allinone/allinone.sh with the venv's Python once Keystone answers::
 
     python keystone_setup.py SPEC.json
 

@@ -9,7 +9,7 @@ dependency of heat-capsule-engine), and RPC between them goes through
 oslo.messaging's in-process ``fake://`` transport. That saves a RabbitMQ
 broker and a second Python process (about 250 MiB).
 
-Usage (tools/allinone.sh starts it)::
+Usage (allinone/allinone.sh starts it)::
 
     python heat_all.py --config-file heat.conf
 
