@@ -15,7 +15,7 @@
 #   HC_TEMPEST_VENV        tempest's virtualenv (/opt/heat-capsule/tempest-venv)
 #   HC_TEMPEST_DIR         working directory: conf, stestr state, logs
 #                          (/opt/heat-capsule/tempest)
-#   HC_TEMPEST_CONCURRENCY workers per run (2)
+#   HC_TEMPEST_CONCURRENCY workers per run (4: the tests mostly wait)
 #   HEAT_CAPSULE_VENV      the project's virtualenv, for the images
 #                          (/opt/heat-capsule/venv)
 #
@@ -30,7 +30,7 @@ which=${1:-all}
 venv=${HC_TEMPEST_VENV:-/opt/heat-capsule/tempest-venv}
 work=${HC_TEMPEST_DIR:-/opt/heat-capsule/tempest}
 project_venv=${HEAT_CAPSULE_VENV:-/opt/heat-capsule/venv}
-concurrency=${HC_TEMPEST_CONCURRENCY:-2}
+concurrency=${HC_TEMPEST_CONCURRENCY:-4}
 aio=/opt/heat-capsule/allinone
 exclude="$repo/tools/tempest/zun-capsule-exclude.txt"
 start=$(date +%s)

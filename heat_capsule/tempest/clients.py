@@ -100,11 +100,11 @@ class CapsuleClient(rest_client.RestClient):
     the engine alike.
     """
 
-    api_version = 'latest'
+    microversion = 'latest'
 
     def get_headers(self, accept_type=None, send_type=None):
         headers = super().get_headers(accept_type, send_type)
-        headers['OpenStack-API-Version'] = 'container %s' % self.api_version
+        headers['OpenStack-API-Version'] = 'container %s' % self.microversion
         return headers
 
     def list_capsules(self):

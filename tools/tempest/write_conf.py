@@ -53,7 +53,8 @@ def main(argv):
     for item in argv[2:]:
         key, _, value = item.partition('=')
         section, _, option = key.rpartition('.')
-        if not conf.has_section(section):
+        if section != configparser.DEFAULTSECT and \
+                not conf.has_section(section):
             conf.add_section(section)
         conf.set(section, option, value)
     os.makedirs(os.path.dirname(os.path.abspath(argv[1])), exist_ok=True)
