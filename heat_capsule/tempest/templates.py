@@ -6,18 +6,19 @@ under ``<prefix>/share/heat-capsule/templates`` (``setup.cfg``
 ``data_files``). Their containers name the image ``busybox``;
 ``read()`` puts ``[heat_capsule] image`` in its place, so a cloud whose
 container hosts reach a registry under another name can run them.
+
+tempest's configuration is imported where it is read, so the pure helpers
+(``replace_image``) import without tempest, for the project's unit tests.
 """
 
 import os
 import re
 import sys
 
-from tempest import config
-
-CONF = config.CONF
-
 TEMPLATE_IMAGE = 'busybox'
-_IMAGE_LINE = re.compile(r'(\bimage:\s*)%s\b' % TEMPLATE_IMAGE)
+# The name alone: "busybox:1.36" or "busybox-extra" are other images.
+_IMAGE_LINE = re.compile(r'(\bimage:[ \t]*)%s(?![\w.:/@-])'
+                         % TEMPLATE_IMAGE)
 
 
 def templates_dir():
@@ -27,6 +28,7 @@ def templates_dir():
 
     :raises FileNotFoundError: when none of them exists.
     """
+    from tempest.config import CONF
     candidates = [CONF.heat_capsule.templates_dir] if (
         CONF.heat_capsule.templates_dir) else [
         os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -55,5 +57,11 @@ def read(name):
 
 def with_image(text):
     """``text`` with every ``image: busybox`` naming the configured image."""
-    return _IMAGE_LINE.sub(lambda m: m.group(1) + CONF.heat_capsule.image,
-                           text)
+    from tempest.config import CONF
+    return replace_image(text, CONF.heat_capsule.image)
+
+
+def replace_image(text, image):
+    """``text`` with each ``image: busybox`` (the whole name, any spacing)
+    naming ``image`` instead; other images and other keys are left."""
+    return _IMAGE_LINE.sub(lambda m: m.group(1) + image, text)

@@ -14,23 +14,28 @@ wrapped (``__wrapped__``, from ``functools.wraps``), keeping tempest's
 idempotent-id attribute so the test ids stay the same.
 """
 
-from tempest.test_discover import test_discover
-
 SKIP_REASON = 'bug 1941982'
 TESTTOOLS_ATTRS = '__testtools_attrs'
 
 
 def lift_capsule_skips():
-    """Unskips TestCapsule's ``bug 1941982`` tests; :returns: their names.
-
-    :raises RuntimeError: if a test keeps that skip (the decorator changed
-        and the lift no longer works: better to fail than to skip quietly).
-    """
+    """Unskips TestCapsule's ``bug 1941982`` tests; :returns: their names."""
     from zun_tempest_plugin.tests.tempest.api import test_capsules
-    cls = test_capsules.TestCapsule
+    return lift_skips(test_capsules.TestCapsule, SKIP_REASON)
+
+
+def lift_skips(cls, reason):
+    """Replaces each test method of ``cls`` skipped with ``reason``
+    (``testtools.skip`` or ``unittest.skip``) by the function it wraps.
+
+    :returns: the names of the methods changed, sorted.
+    :raises RuntimeError: a method so skipped has no ``__wrapped__`` (the
+        decorator changed and the lift no longer works: better to fail
+        than to skip quietly).
+    """
     lifted = []
     for name, member in list(vars(cls).items()):
-        if getattr(member, '__unittest_skip_why__', None) != SKIP_REASON:
+        if getattr(member, '__unittest_skip_why__', None) != reason:
             continue
         inner = getattr(member, '__wrapped__', None)
         if inner is None:
@@ -46,5 +51,6 @@ def lift_capsule_skips():
 
 
 def load_tests(loader, tests, pattern):
+    from tempest.test_discover import test_discover
     lift_capsule_skips()
     return test_discover.load_tests(loader, tests, pattern)
