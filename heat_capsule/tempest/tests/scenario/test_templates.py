@@ -1,13 +1,14 @@
 """Each HOT example in templates/ to CREATE_COMPLETE, outputs checked.
 
-One test per template (``test_<name>``, each in its own class so that
-``tempest run --concurrency N`` spreads them over its workers: most of a
-test's time is spent waiting, e.g. for a container that ignores SIGTERM to
-be stopped; ``test_every_template_has_a_test`` keeps it so). Each creates the stack through Heat, checks its outputs
-against what the template promises, checks one of them against the
-capsule service where it can, deletes the stack and waits until the
-capsule is gone from the service. Examples that need an extension of
-heat-capsule-engine skip on a service that does not advertise it.
+One test per template (``test_<name>``; ``test_every_template_has_a_test``
+keeps it so), each in its own class so that ``tempest run --concurrency N``
+spreads them over its workers: most of a test's time is spent waiting
+(e.g. for a container that ignores SIGTERM to be stopped). Each creates
+the stack through Heat, checks its outputs against what the template
+promises, checks some against the capsule service, deletes the stack and
+waits until the capsule is gone from the service. Examples that need an
+extension of heat-capsule-engine skip on a service that does not
+advertise it.
 """
 
 import ipaddress
