@@ -77,6 +77,10 @@ def test_setup_cfg_registers_the_plugin():
     entry = conf['entry_points']['tempest.test_plugins'].strip()
     assert entry == ('heat_capsule = '
                      'heat_capsule.tempest.plugin:HeatCapsuleTempestPlugin')
+    # A wheel carries the examples for [heat_capsule] templates_dir's
+    # default outside a checkout.
+    assert 'share/heat-capsule/templates = templates/*' in conf['files'][
+        'data_files']
 
 
 _NAMES = st.from_regex(r'[a-z][a-z0-9]{0,10}([./:-][a-z0-9]{1,8}){0,3}',
