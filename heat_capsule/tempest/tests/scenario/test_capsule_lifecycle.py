@@ -10,6 +10,11 @@ from tempest.lib import decorators
 from heat_capsule.tempest import base
 from heat_capsule.tempest import templates
 
+# An idle container that exits at once on SIGTERM (a shell waiting on
+# "sleep" in the foreground would defer the signal, and the delete would
+# wait out the grace period).
+IDLE = "trap 'exit 0' TERM; while true; do sleep 3600 & wait $!; done"
+
 FAILING_INIT = '''
 heat_template_version: 2021-04-16
 resources:
@@ -23,8 +28,8 @@ resources:
       containers:
         - name: app
           image: busybox
-          command: [sh, -c, "while true; do sleep 3600; done"]
-'''
+          command: [sh, -c, "%(idle)s"]
+''' % {'idle': IDLE}
 
 TWO_CAPSULES = '''
 heat_template_version: 2021-04-16
@@ -35,15 +40,33 @@ resources:
       volumes: [{name: scratch, size: 1, auto_remove: true}]
       containers:
         - image: busybox
-          command: [sh, -c, "while true; do sleep 3600; done"]
+          command: [sh, -c, "%(idle)s"]
           volume_mounts: [{name: scratch, mount_path: /scratch}]
   second:
     type: OS::Zun::Capsule
     properties:
       containers:
         - image: busybox
-          command: [sh, -c, "while true; do sleep 3600; done"]
-'''
+          command: [sh, -c, "%(idle)s"]
+''' % {'idle': IDLE}
+
+UPDATABLE = '''
+heat_template_version: 2021-04-16
+parameters:
+  memory_mib: {type: number}
+resources:
+  capsule:
+    type: OS::Zun::Capsule
+    properties:
+      containers:
+        - name: app
+          image: busybox
+          memory: {get_param: memory_mib}
+          command: [sh, -c, "%(idle)s"]
+outputs:
+  memory: {value: {get_attr: [capsule, memory]}}
+  status: {value: {get_attr: [capsule, status]}}
+''' % {'idle': IDLE}
 
 
 class FailingInitContainerTest(base.CapsuleStackTest):
@@ -72,7 +95,7 @@ class CapsuleUpdateTest(base.CapsuleStackTest):
     def test_update_replaces_the_capsule(self):
         """A changed container property replaces the capsule: a new uuid
         running the new value, the old capsule gone from the service."""
-        template = templates.read('parameters')
+        template = templates.with_image(UPDATABLE)
         ident, _stack = self.create_stack(template,
                                           parameters={'memory_mib': 32})
         old = self.capsule_id(ident, 'capsule')
