@@ -1,9 +1,8 @@
 """A capsule's life through Heat: a failing init container, an update that
 replaces the capsule, and a delete that leaves nothing in the service.
 
-One test a class: each class has its own project (so ``GET /v1/capsules``
-lists only its capsules), and ``tempest run --concurrency N`` runs the
-classes side by side."""
+The three share a class (a project and a user: dynamic credentials cost
+a dozen Keystone calls per class)."""
 
 from tempest.lib import decorators
 
@@ -69,7 +68,10 @@ outputs:
 ''' % {'idle': IDLE}
 
 
-class FailingInitContainerTest(base.CapsuleStackTest):
+class CapsuleLifecycleTest(base.CapsuleStackTest):
+    """The class has its own project, and each test deletes its stack and
+    waits until its capsules are gone before the next one starts, so
+    ``GET /v1/capsules`` lists only the running test's capsules."""
 
     @decorators.idempotent_id('d9e40005-fa2e-482a-920f-91da3acc11a0')
     def test_failing_init_container_fails_the_stack(self):
@@ -86,10 +88,6 @@ class FailingInitContainerTest(base.CapsuleStackTest):
         self.assertEqual([], [c for c in capsule['containers']
                               if c['status'] == 'Running'])
         self.delete_and_check_gone(ident, uuid)
-
-
-class CapsuleUpdateTest(base.CapsuleStackTest):
-    """Its own class, so its project holds only this test's capsules."""
 
     @decorators.idempotent_id('58a45c27-7132-4bf6-9758-616bc11fbc40')
     def test_update_replaces_the_capsule(self):
@@ -109,10 +107,6 @@ class CapsuleUpdateTest(base.CapsuleStackTest):
         self.assertEqual([new], [c['uuid']
                                  for c in self.capsules.list_capsules()])
         self.delete_and_check_gone(ident, new)
-
-
-class CapsuleDeleteTest(base.CapsuleStackTest):
-    """Its own class, so its project holds only this test's capsules."""
 
     @decorators.idempotent_id('5ccbb58e-98ea-4e58-9c3f-cf4ad1614480')
     def test_delete_leaves_nothing_in_the_capsule_service(self):

@@ -1,9 +1,10 @@
 """Each HOT example in templates/ to CREATE_COMPLETE, outputs checked.
 
 One test per template (``test_<name>``; ``test_every_template_has_a_test``
-keeps it so), each in its own class so that ``tempest run --concurrency N``
-spreads them over its workers: most of a test's time is spent waiting
-(e.g. for a container that ignores SIGTERM to be stopped). Each creates
+keeps it so), three to a class: ``tempest run --concurrency N`` spreads
+the classes over its workers (most of a test's time is spent waiting, e.g.
+for a container that ignores SIGTERM to be stopped), and each class costs
+a project and a user (dynamic credentials) more. Each creates
 the stack through Heat, checks its outputs against what the template
 promises, checks some against the capsule service, deletes the stack and
 waits until the capsule is gone from the service. Examples that need an
@@ -39,7 +40,8 @@ class EveryTemplateHasATestTest(testtools.TestCase):
         self.assertEqual([], missing, 'templates without a tempest test')
 
 
-class MinimalTemplateTest(base.CapsuleStackTest):
+class BasicTemplatesTest(base.CapsuleStackTest):
+    """minimal, parameters, resources: one project, one stack at a time."""
 
     @decorators.idempotent_id('8a11ee3c-08dc-4c65-b253-1e4c204d4479')
     def test_minimal(self):
@@ -52,9 +54,6 @@ class MinimalTemplateTest(base.CapsuleStackTest):
         self.assertEqual('Running', capsule['status'])
         self.assertEqual(outputs['addresses'], capsule['addresses'])
         self.delete_and_check_gone(ident, uuid)
-
-
-class ParametersTemplateTest(base.CapsuleStackTest):
 
     @decorators.idempotent_id('fcc27089-43db-4aa7-b649-104287cd77e0')
     def test_parameters(self):
@@ -71,9 +70,6 @@ class ParametersTemplateTest(base.CapsuleStackTest):
         self.assertEqual('no', capsule['restart_policy']['Name'])
         self.delete_and_check_gone(ident, uuid)
 
-
-class ResourcesTemplateTest(base.CapsuleStackTest):
-
     @decorators.idempotent_id('83eddb31-ae4f-4084-a6c3-a84b446343e0')
     def test_resources(self):
         ident, uuid, outputs = self.create_template('resources', 'capsule')
@@ -88,7 +84,8 @@ class ResourcesTemplateTest(base.CapsuleStackTest):
         self.delete_and_check_gone(ident, uuid)
 
 
-class SidecarTemplateTest(base.CapsuleStackTest):
+class MultiContainerTemplatesTest(base.CapsuleStackTest):
+    """sidecar, yaql, job."""
 
     @decorators.idempotent_id('84b05ba5-e3a4-4f1d-91ad-e287bd872f99')
     def test_sidecar(self):
@@ -102,9 +99,6 @@ class SidecarTemplateTest(base.CapsuleStackTest):
                          [c['status'] for c in outputs['containers']])
         self.delete_and_check_gone(ident, uuid)
 
-
-class YaqlTemplateTest(base.CapsuleStackTest):
-
     @decorators.idempotent_id('fd46d702-1bbd-4ca0-8b37-cd07a2063243')
     def test_yaql(self):
         ident, uuid, outputs = self.create_template('yaql', 'capsule')
@@ -115,9 +109,6 @@ class YaqlTemplateTest(base.CapsuleStackTest):
         self.assertEqual(['first', 'second'], outputs['container_names'])
         self.assertIs(True, outputs['all_running'])
         self.delete_and_check_gone(ident, uuid)
-
-
-class JobTemplateTest(base.CapsuleStackTest):
 
     @decorators.idempotent_id('ec389f91-27b6-4734-ac00-7ab0ea22356c')
     def test_job(self):
@@ -132,7 +123,8 @@ class JobTemplateTest(base.CapsuleStackTest):
         self.delete_and_check_gone(ident, uuid)
 
 
-class WebserverTemplateTest(base.CapsuleStackTest):
+class ServiceTemplatesTest(base.CapsuleStackTest):
+    """webserver, readiness, volume."""
 
     @decorators.idempotent_id('987da275-1a5f-4baa-88dc-b4ece6c47bc5')
     def test_webserver(self):
@@ -152,9 +144,6 @@ class WebserverTemplateTest(base.CapsuleStackTest):
                              outputs['url'])
         self.delete_and_check_gone(ident, uuid)
 
-
-class ReadinessTemplateTest(base.CapsuleStackTest):
-
     @decorators.idempotent_id('1af56867-8f68-4e28-949e-f0191898b8eb')
     def test_readiness(self):
         self.require_extension(features.HEALTHCHECK)
@@ -166,9 +155,6 @@ class ReadinessTemplateTest(base.CapsuleStackTest):
         self.assertEqual('Running', outputs['client_status'])
         self.assertIn('serving on 8080', outputs['web_logs']['web'])
         self.delete_and_check_gone(ident, *uuids)
-
-
-class VolumeTemplateTest(base.CapsuleStackTest):
 
     @decorators.idempotent_id('da58f89b-9162-4773-8090-d099248801f8')
     def test_volume(self):
