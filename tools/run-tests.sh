@@ -6,7 +6,8 @@
 # and the engine on 127.0.0.1, for tests/e2e), installs zun-api 18.0.0 and
 # MariaDB for the contract test (tools/setup-zun-api.sh, tests/contract),
 # then runs every suite with pytest: unit, functional, contract, end to
-# end. Extra arguments go to pytest.
+# end, then tempest (tools/run-tempest.sh) when no arguments are given.
+# Extra arguments go to pytest.
 # The all-in-one is stopped at the end if this run started it; one that was
 # already up is left as it was found.
 set -euo pipefail
@@ -98,6 +99,16 @@ set +e
 pytest -p no:cacheprovider -o cache_dir=/tmp --durations=30 tests "$@"
 rc=$?
 set -e
+# Tempest against the same all-in-one, on whole-suite runs (no pytest
+# arguments): heat-capsule's plugin and zun-tempest-plugin's capsule tests
+# (tools/run-tempest.sh, its own virtualenv). Either failing fails the run.
+if [ "$#" -eq 0 ]; then
+    log "tempest (tools/run-tempest.sh)"
+    if ! HEAT_CAPSULE_VENV="$venv" bash tools/run-tempest.sh; then
+        log "tempest failed (its counts are above)"
+        [ "$rc" -ne 0 ] || rc=1
+    fi
+fi
 log "finished in $(( $(date +%s) - start ))s with pytest exit code $rc"
 if [ "$rc" -eq 5 ]; then
     log "pytest collected no tests: that is a failure"
