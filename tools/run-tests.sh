@@ -62,6 +62,10 @@ log "zun-api installed in $(tail -n 1 "$zun_log")"
 rm -f "$zun_log"
 export HEAT_CAPSULE_ZUN_CONTRACT=1
 
+log "selenium for the dashboard's browser test (tools/setup-browser.sh)"
+HEAT_CAPSULE_BROWSER_VENV=$(bash tools/setup-browser.sh)
+export HEAT_CAPSULE_BROWSER_VENV
+
 # The dashboard (Horizon, for tests/e2e/test_dashboard.py) installs and
 # starts in the background while the other suites run; its test waits for
 # it. Stopped at the end if this run started it.

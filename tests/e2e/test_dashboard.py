@@ -20,8 +20,10 @@ background and sets HEAT_CAPSULE_E2E_DASHBOARD_WAIT, the seconds to wait
 for it to answer).
 """
 
+import glob
 import os
 import shutil
+import sys
 import time
 import urllib.request
 
@@ -36,6 +38,9 @@ DASHBOARD_URL = os.environ.get(
 ARTIFACTS = os.path.join(
     os.environ.get('HEAT_CAPSULE_ARTIFACTS', '/tmp/heat-capsule-artifacts'),
     'dashboard')
+# selenium's own venv (tools/setup-browser.sh): never in Heat's environment.
+BROWSER_VENV = os.environ.get('HEAT_CAPSULE_BROWSER_VENV',
+                              '/opt/heat-capsule/browser-venv')
 CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
 CHROMEDRIVER = shutil.which('chromedriver') or '/usr/bin/chromedriver'
 TEMPLATE = os.path.join(base.TEMPLATES_DIR, 'minimal.yaml')
@@ -49,6 +54,19 @@ def _dashboard_answers():
             return response.status == 200
     except OSError:
         return False
+
+
+def _import_webdriver():
+    """selenium.webdriver from the browser venv's site-packages, appended
+    to sys.path (this process's own packages keep precedence).  Importing
+    selenium.webdriver does not import trio."""
+    for site in glob.glob(os.path.join(
+            BROWSER_VENV, 'lib', 'python%d.%d' % sys.version_info[:2],
+            'site-packages')):
+        if site not in sys.path:
+            sys.path.append(site)
+    from selenium import webdriver
+    return webdriver
 
 
 class DashboardTest(base.HeatCapsuleTest):
@@ -80,9 +98,9 @@ class DashboardTest(base.HeatCapsuleTest):
             base._unavailable('no dashboard at %s (bash tools/allinone.sh '
                               'dashboard)%s' % (DASHBOARD_URL, tail))
         try:
-            from selenium import webdriver
+            webdriver = _import_webdriver()
         except ImportError as exc:
-            base._unavailable('selenium: %s (tools/extra-requirements.txt)'
+            base._unavailable('selenium: %s (bash tools/setup-browser.sh)'
                               % exc)
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
