@@ -36,7 +36,10 @@
 # HC_ALLINONE_DEMO_TEMPLATE (templates/minimal.yaml), HC_ALLINONE_DEMO_STACK
 # (demo), HC_ALLINONE_DEBUG=1 (debug logs of Heat and the engine),
 # HC_ALLINONE_SKIP_SETUP=1 (the host, venv and images are ready:
-# tools/run-tests.sh sets it after doing those steps itself).
+# tools/run-tests.sh sets it after doing those steps itself),
+# HC_ALLINONE_GRACE_PERIOD (the engine's [runtime]
+# default_termination_grace_period; unset: the product's 10 s;
+# tools/run-tests.sh sets 1 on an all-in-one it starts itself).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -54,6 +57,7 @@ DEMO_TEMPLATE=${HC_ALLINONE_DEMO_TEMPLATE:-$repo/templates/minimal.yaml}
 DEMO_STACK=${HC_ALLINONE_DEMO_STACK:-demo}
 DEBUG=false
 if [ "${HC_ALLINONE_DEBUG:-}" = 1 ]; then DEBUG=true; fi
+GRACE_PERIOD=${HC_ALLINONE_GRACE_PERIOD:-}
 
 KEYSTONE_URL=http://$HOST:$KEYSTONE_PORT/v3
 HEAT_URL=http://$HOST:$HEAT_PORT
@@ -579,6 +583,7 @@ instance_name = $INSTANCE
 # The network all capsules shared before per-project networks: capsules
 # still on it are adopted, moved at their next restart, then it is removed.
 network_name = heat-capsule
+${GRACE_PERIOD:+default_termination_grace_period = $GRACE_PERIOD}
 
 [isolation]
 # Each project's capsules get a Docker network with a /24 of this range.

@@ -25,6 +25,7 @@ from oslo_config import cfg
 from heat_capsule.engine import cmd
 from heat_capsule.engine import service
 from tests.support import leaks
+from tests.support import schema
 
 BUSYBOX = 'busybox:latest'
 # For load tests and benchmarks: no quota, and no default requests (raw
@@ -100,6 +101,8 @@ class InProcessEngine:
 
     def __init__(self, runtime=True, extra_conf=''):
         self.state_dir = tempfile.mkdtemp(prefix='hc-engine-')
+        if '[database]' not in extra_conf:
+            schema.seed(self.state_dir)
         self.instance = new_instance()
         self.config_file = write_config(self.state_dir, free_port(),
                                         self.instance, extra_conf)
@@ -138,7 +141,13 @@ class EngineProcess:
                  grace_period=TEST_GRACE_PERIOD):
         # bin_dir: where heat-capsule-engine is (default: this venv's).
         self.bin_dir = bin_dir or os.path.dirname(sys.executable)
-        self.state_dir = state_dir or tempfile.mkdtemp(prefix='hc-engine-')
+        if state_dir is None:
+            state_dir = tempfile.mkdtemp(prefix='hc-engine-')
+            # Not for another installation's engine (its own migrations
+            # are what test_wheel checks) nor another database.
+            if bin_dir is None and '[database]' not in extra_conf:
+                schema.seed(state_dir)
+        self.state_dir = state_dir
         self.instance = leaks.register(instance or new_instance())
         self.port = port or free_port()
         self.config_file = write_config(self.state_dir, self.port,

@@ -9,10 +9,13 @@ from oslo_config import cfg
 from heat_capsule.engine import cmd
 from heat_capsule.engine import deploy
 from heat_capsule.engine import service
+from tests.support import schema
 
 
 def detached_app(state_dir, overrides=None, **api_overrides):
     """``overrides``: {group: {option: value}} beyond ``[api]``."""
+    if 'database' not in (overrides or {}):
+        schema.seed(str(state_dir))
     conf = cmd.prepare([], cfg.ConfigOpts(), setup_logging=False)
     conf.set_override('state_dir', str(state_dir))
     conf.set_override('enabled', False, 'runtime')
