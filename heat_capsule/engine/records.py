@@ -2,8 +2,8 @@
 
 This is where Zun's template semantics live: command + args joined into one
 command, restartPolicy names mapped to Docker's, the capsule's cpu/memory
-totals, generated container names, and which volumes are new and which are
-claimed by id.
+totals, generated container names (``heat_capsule.names``, the Heat side's
+rule), and which volumes are new and which are claimed by id.
 """
 
 import re
@@ -11,9 +11,9 @@ import uuid as uuidlib
 
 from heat_capsule import bounds
 from heat_capsule.engine.db import models
+from heat_capsule.engine.runtime import spec as rspec
+from heat_capsule import names
 
-RESTART_POLICIES = {'Always': 'always', 'OnFailure': 'on-failure',
-                    'Never': 'no'}
 DEFAULT_PULL_POLICY = 'ifnotpresent'
 # Stored with every healthcheck, so the view shows what actually runs.
 # Docker's own defaults (30 s between checks) would leave a stack waiting
@@ -31,8 +31,8 @@ def restart_policy(template):
     """
     spec = template['spec']
     name = spec.get('restartPolicy') or template.get('restartPolicy') \
-        or 'Always'
-    return RESTART_POLICIES[name]
+        or names.DEFAULT_RESTART_POLICY
+    return names.TO_DOCKER_RESTART_POLICY[name]
 
 
 def hostname_for(name, capsule_uuid):
@@ -79,24 +79,6 @@ def totals(containers, init_containers):
     return float(cpu), int(memory)
 
 
-def _names(containers, init_containers):
-    """Each container's name: the template's, or a generated free one."""
-    taken = {c.get('name') for c in init_containers + containers}
-    names = []
-    for role, items in (('init', init_containers), ('container', containers)):
-        for index, item in enumerate(items):
-            name = item.get('name')
-            if not name:
-                candidate, bump = '%s-%d' % (role, index), 0
-                while candidate in taken:
-                    bump += 1
-                    candidate = '%s-%d-%d' % (role, index, bump)
-                taken.add(candidate)
-                name = candidate
-            names.append(name)
-    return names
-
-
 def healthcheck(item):
     """The container's healthcheck with the defaults filled in, or None."""
     check = item.get('healthcheck')
@@ -134,7 +116,7 @@ def _container(item, role, position, name, volume_map):
         image_pull_policy=(item.get('imagePullPolicy') or
                            DEFAULT_PULL_POLICY).lower(),
         healthcheck=healthcheck(item),
-        status='Creating',
+        status=names.CREATING,
     )
 
 
@@ -171,11 +153,11 @@ def build(template, ctx, default_requests=(None, None)):
                 attached_to=capsule_uuid))
         volume_map[volume['name']] = volume_uuid
 
-    names = _names(containers, init_containers)
-    rows = [_container(item, 'init', i, names[i], volume_map)
+    app_names, init_names = names.container_names(containers,
+                                                  init_containers)
+    rows = [_container(item, rspec.ROLE_INIT, i, init_names[i], volume_map)
             for i, item in enumerate(init_containers)]
-    offset = len(init_containers)
-    rows += [_container(item, 'app', i, names[offset + i], volume_map)
+    rows += [_container(item, rspec.ROLE_APP, i, app_names[i], volume_map)
              for i, item in enumerate(containers)]
 
     cpu, memory = totals(containers, init_containers)
@@ -192,7 +174,7 @@ def build(template, ctx, default_requests=(None, None)):
         cpu=cpu,
         memory=memory,
         desired_state='running',
-        status='Creating',
+        status=names.CREATING,
         addresses={},
         hostname=hostname_for(name, capsule_uuid),
         volume_map=volume_map,

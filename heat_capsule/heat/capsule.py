@@ -24,6 +24,7 @@ from heat.engine import rsrc_defn
 from heat.engine import support
 
 from heat_capsule import bounds
+from heat_capsule import names
 from heat_capsule.heat import docker_checks
 from heat_capsule.heat import endpoints
 from heat_capsule.heat import features
@@ -376,8 +377,8 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
         RESTART_POLICY: properties.Schema(
             properties.Schema.STRING,
             _('What to do when a container exits.'),
-            default=tmpl.RESTART_POLICIES[0],
-            constraints=[constraints.AllowedValues(tmpl.RESTART_POLICIES)],
+            default=names.DEFAULT_RESTART_POLICY,
+            constraints=[constraints.AllowedValues(names.RESTART_POLICIES)],
         ),
         AVAILABILITY_ZONE: properties.Schema(
             properties.Schema.STRING,
@@ -842,7 +843,7 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
         for container in capsule.get('containers') or []:
             name, count = container.get('name'), container.get(
                 'restart_count')
-            if container.get('status') != tmpl.RUNNING:
+            if container.get('status') != names.RUNNING:
                 seen.pop(name, None)
             elif seen.get(name, (None,))[0] != count or name not in seen:
                 seen[name] = (count, now)
@@ -866,7 +867,7 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
                     tmpl.HEALTHCHECK):
                 continue
             asked.add(name)
-            if capsule.get('status') == tmpl.RUNNING and \
+            if capsule.get('status') == names.RUNNING and \
                     not container.get('healthcheck'):
                 raise exception.Error(
                     _('Capsule "%(name)s": the container service does not '
@@ -927,10 +928,10 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
             return True
         if capsule is None:
             return False
-        if (capsule.get('status') == tmpl.ERROR
-                and status_before != tmpl.ERROR):
+        if (capsule.get('status') == names.ERROR
+                and status_before != names.ERROR):
             raise exception.ResourceInError(
-                resource_status=tmpl.ERROR,
+                resource_status=names.ERROR,
                 status_reason=_('Capsule "%(name)s" could not be deleted: '
                                 '%(reason)s')
                 % {'name': self.name, 'reason': features.shorten(

@@ -8,7 +8,9 @@ microversion 1.32 the legacy form is used (``meta_name``, ``meta_labels``,
 """
 
 from heat_capsule.engine import microversion
+from heat_capsule.engine.runtime import spec as rspec
 from heat_capsule.engine.runtime import status as status_rules
+from heat_capsule import names
 
 
 def _timestamp(value):
@@ -56,7 +58,8 @@ def container(row, capsule, now=None):
     null unless Running).
     """
     now = now or status_rules.utcnow()
-    policy = 'no' if row.role == 'init' else capsule.restart_policy
+    policy = (names.DOCKER_NO if row.role == rspec.ROLE_INIT
+              else capsule.restart_policy)
     return {
         'uuid': row.uuid,
         'name': row.name,
@@ -106,8 +109,8 @@ def links(host_url, capsule_uuid):
 def capsule(row, host_url, version, now=None):
     """One capsule; its containers' clock-dependent fields as of ``now``."""
     now = now or status_rules.utcnow()
-    apps = [c for c in row.containers if c.role == 'app']
-    inits = [c for c in row.containers if c.role == 'init']
+    apps = [c for c in row.containers if c.role == rspec.ROLE_APP]
+    inits = [c for c in row.containers if c.role == rspec.ROLE_INIT]
     view = {
         'uuid': row.uuid,
         'links': links(host_url, row.uuid),
