@@ -161,6 +161,18 @@ def relate_containers(properties, capsule):
     return related
 
 
+def template_named(properties, capsule):
+    """``capsule`` (a view dict) with each container's ``name`` its template
+    name (:func:`relate_containers`), so reasons, the health gate and the
+    stability clock speak of the names the template author wrote."""
+    renamed = {CONTAINERS: [], INIT_CONTAINERS: []}
+    for key, name, _declared, found in relate_containers(properties,
+                                                         capsule):
+        renamed[key].append(dict(found, name=name))
+    return dict(capsule, containers=renamed[CONTAINERS],
+                init_containers=renamed[INIT_CONTAINERS])
+
+
 def build_container(container, name):
     """Map one container (or init container) onto its template entry."""
     entry = {'name': name, 'image': container[IMAGE]}

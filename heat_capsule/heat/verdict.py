@@ -39,6 +39,7 @@ import dataclasses
 import re
 
 from heat_capsule import names
+from heat_capsule.heat import template as tmpl
 
 OUTCOMES = (WAIT, COMPLETE, FAIL) = ('wait', 'complete', 'fail')
 
@@ -203,3 +204,49 @@ def exit_codes(capsule):
     return {c.get('name'): exit_code(c)
             for c in ((capsule.get('init_containers') or [])
                       + (capsule.get('containers') or []))}
+
+
+def running_ages(seen, capsule, now):
+    """{app container name: seconds Heat has seen it running}: the fallback
+    clock of :func:`judge` for a service whose containers carry no
+    ``uptime`` (Zun).
+
+    :param seen: {name: (restart count, ``now`` first seen running)},
+        kept by the caller between readings and updated here: a container
+        not running, or restarted since, starts again from ``now``.
+    :param now: a monotonic time, in seconds.
+    """
+    for container in capsule.get('containers') or []:
+        name, count = container.get('name'), container.get('restart_count')
+        if container.get('status') != names.RUNNING:
+            seen.pop(name, None)
+        elif seen.get(name, (None,))[0] != count or name not in seen:
+            seen[name] = (count, now)
+    return {name: now - since for name, (_count, since) in seen.items()}
+
+
+def healthchecked(properties, capsule):
+    """The app containers ``created_when: healthy`` waits for.
+
+    :param properties: the resource properties; a container counts when
+        the template gives it a healthcheck (by position: a real Zun
+        renames the containers).
+    :param capsule: the service's view of the capsule.
+    :returns: (set of their names, the name of one the service does not
+        report a healthcheck for while the capsule is Running, else None):
+        a service that does not report the checks it was given (a real Zun
+        has none in capsules) would never say healthy, which must fail.
+        The engine shows the checks from the create on; they are judged
+        once the capsule runs.
+    """
+    asked = set()
+    for key, name, declared, container in tmpl.relate_containers(
+            properties, capsule):
+        if key != tmpl.CONTAINERS or not (declared or {}).get(
+                tmpl.HEALTHCHECK):
+            continue
+        asked.add(name)
+        if capsule.get('status') == names.RUNNING and \
+                not container.get('healthcheck'):
+            return asked, container.get('name')
+    return asked, None

@@ -13,8 +13,8 @@
 from heat_capsule.engine import errors
 from heat_capsule.engine.handlers import capsule as capsule_handlers
 from heat_capsule.engine.handlers import util
-from heat_capsule.engine.runtime import ports as runtime_ports
 from heat_capsule.engine.runtime import spec as runtime_spec
+from heat_capsule.engine.views import endpoint as endpoint_view
 
 PRIVILEGED_BELOW = 1024   # as Linux's ip_unprivileged_port_start default
 
@@ -82,5 +82,5 @@ def list_capsule_endpoints(req):
     except runtime_spec.CapsuleRuntimeError as exc:
         raise errors.APIError(str(exc))
     containers = [(c.name, c.ports) for c in capsule.containers]
-    return util.json_response(200, {'endpoints': runtime_ports.endpoints(
-        containers, published)})
+    return util.json_response(200, endpoint_view.endpoint_list(
+        containers, published))
