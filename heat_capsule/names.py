@@ -44,6 +44,12 @@ DOCKER_RESTART_POLICIES = (
 TO_DOCKER_RESTART_POLICY = {
     ALWAYS: DOCKER_ALWAYS, ON_FAILURE: DOCKER_ON_FAILURE, NEVER: DOCKER_NO,
 }
+# Every spelling a policy arrives in, lower-cased (Docker's, and the
+# template's: 'onfailure', 'never') -> Docker's.
+DOCKER_RESTART_POLICY_OF = dict(
+    {name: name for name in DOCKER_RESTART_POLICIES},
+    **{name.lower(): docker for name, docker
+       in TO_DOCKER_RESTART_POLICY.items()})
 
 # Generated container names: "<prefix>-<1-based position in its list>".
 CONTAINER_NAME_PREFIXES = (APP_NAME_PREFIX, INIT_NAME_PREFIX) = (

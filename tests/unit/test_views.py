@@ -15,9 +15,11 @@ import jsonschema
 import pytest
 
 from heat_capsule.engine import microversion
+from heat_capsule.engine import quota
 from heat_capsule.engine import records
 from heat_capsule.engine.views import capsule as capsule_view
 from heat_capsule.engine.views import endpoint as endpoint_view
+from heat_capsule.engine.views import quota as quota_view
 from heat_capsule.engine.views import volume as volume_view
 
 CTX = types.SimpleNamespace(project_id='p', user_id='u')
@@ -112,3 +114,14 @@ def test_endpoint_view_matches_its_schema():
                                    ('127.0.0.1', 32768)]})
     assert view['endpoints']
     _check(view, endpoint_view.ENDPOINT_LIST_SCHEMA)
+
+
+def test_quota_views_match_their_schemas():
+    limits = {resource: 10 for resource in quota.RESOURCES}
+    usage = {resource: 1.5 for resource in quota.RESOURCES}
+    view = quota_view.limits(limits)
+    assert set(view) == set(quota_view.LIMITS_SCHEMA['properties'])
+    _check(view, quota_view.LIMITS_SCHEMA)
+    view = quota_view.usages(limits, usage)
+    assert set(view) == set(quota_view.USAGES_SCHEMA['properties'])
+    _check(view, quota_view.USAGES_SCHEMA)
