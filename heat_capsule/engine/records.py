@@ -1,4 +1,8 @@
-"""Turn a validated capsule template into database records.
+"""Template -> database rows -> runtime spec: the capsule's translations.
+
+``build()`` turns a validated capsule template into database records;
+``to_spec()`` turns those rows into the ``runtime.spec.CapsuleSpec`` the
+Docker driver runs.
 
 This is where Zun's template semantics live: command + args joined into one
 command, restartPolicy names mapped to Docker's, the capsule's cpu/memory
@@ -182,3 +186,43 @@ def build(template, ctx, default_requests=(None, None)):
         containers=rows,
     )
     return capsule, new_volumes, attach, attach_paths
+
+
+def to_spec(capsule, volumes):
+    """The CapsuleSpec the driver needs, from the capsule's rows.
+
+    :param capsule: a Capsule row with its containers.
+    :param volumes: its Volume rows.
+    """
+    def container_spec(row):
+        return rspec.ContainerSpec(
+            uuid=row.uuid, name=row.name, image=row.image,
+            role=(rspec.ROLE_INIT if row.role == rspec.ROLE_INIT
+                  else rspec.ROLE_APP),
+            command=tuple(row.command or ()),
+            environment=tuple(sorted((row.environment or {}).items())),
+            workdir=row.workdir,
+            ports=tuple(rspec.Port(p['containerPort'],
+                                   p.get('protocol', 'TCP').lower(),
+                                   p.get('hostPort'))
+                        for p in row.ports or ()),
+            cpu=row.cpu, memory=row.memory, tty=row.tty,
+            stdin=row.interactive,
+            mounts=tuple(rspec.Mount(m['volume_uuid'], m['path'],
+                                     bool(m.get('read_only')))
+                         for m in row.mounts or ()),
+            image_pull_policy=row.image_pull_policy,
+            healthcheck=(rspec.Healthcheck(**row.healthcheck)
+                         if row.healthcheck else None))
+
+    return rspec.CapsuleSpec(
+        uuid=capsule.uuid, project_id=capsule.project_id,
+        restart_policy=capsule.restart_policy,
+        containers=tuple(container_spec(c) for c in capsule.containers
+                         if c.role == rspec.ROLE_APP),
+        init_containers=tuple(container_spec(c) for c in capsule.containers
+                              if c.role == rspec.ROLE_INIT),
+        volumes=tuple(rspec.VolumeSpec(v.uuid, v.auto_remove, v.size)
+                      for v in volumes),
+        hostname=capsule.hostname,
+        termination_grace_period=capsule.termination_grace_period)

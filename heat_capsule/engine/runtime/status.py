@@ -253,3 +253,67 @@ def failed_create_values(state, reason):
     first = reason.split('\n', 1)[0].split(';', 1)[0].rstrip('.:')
     return {'status': CONTAINER_ERROR, 'status_detail': None,
             'status_reason': 'Not started: %s.' % first}
+
+
+# --- what the reconciler records and restarts --------------------------
+
+# A capsule whose create is under way.
+CREATE_IN_PROGRESS = names.IN_PROGRESS_STATUSES
+
+
+def container_values(state, row):
+    """The columns of container ``row`` (or spec) Docker's ``state`` sets.
+
+    What only inspect tells (timestamps, restart count, OOM kill) is left
+    out for a state read from Docker's container list, and an exit code
+    only comes with an exit: the recorded values are kept.
+    """
+    values = {'status': state.status, 'status_detail': state.status_detail,
+              'exit_code': state.exit_code,
+              'status_reason': container_reason(row.name, state, row.memory),
+              'health_status': state.health,
+              'health_output': state.health_output}
+    if state.exit_code is None:
+        del values['exit_code']     # the latest exit's code is kept
+    if state.restart_count is not None:
+        values.update(started_at=state.started_at,
+                      finished_at=state.finished_at,
+                      restart_count=state.restart_count,
+                      oom_killed=state.oom_killed)
+    return values
+
+
+def changed(row, values):
+    """Whether an observation says something new about a container.
+
+    status_detail ("Up 5 seconds") changes with the clock alone; it is
+    refreshed along with real changes, never written for its own sake, so
+    a quiet capsule costs no database write per sync.
+    """
+    return any(getattr(row, key) != value for key, value in values.items()
+               if key != 'status_detail')
+
+
+def restart_wanted(restart_policy, state):
+    """Whether an app container that has stopped must be started again.
+
+    The capsule's restart policy applied to the exit code Docker recorded,
+    as if the container had exited on its own: Always -> yes; OnFailure ->
+    after a non-zero exit only; Never -> no.  A container that is not
+    stopped (running, restarting, created, dead, missing) is not concerned.
+    """
+    if state is None or state.status != names.STOPPED:
+        return False
+    return spec.restarts(restart_policy, state.exit_code)
+
+
+def needs_start(state):
+    """Missing, or created but never started (a crash between the two)."""
+    return state is None or state.status == names.CREATED
+
+
+def create_finished(capsule):
+    """Whether every app container was started (else the create failed:
+    those left show Error, see Reconciler._fail)."""
+    return not any(c.role == spec.ROLE_APP and c.status in (
+        names.CREATING, CONTAINER_ERROR) for c in capsule.containers)

@@ -206,6 +206,20 @@ def container(row, capsule, now=None):
     }
 
 
+def addresses(found):
+    """Zun's addresses of a capsule: {network id: [{addr, version, port,
+    subnet_id, preserve_on_delete}]}, from the sandbox's ``spec.Address``
+    list (the reconciler records this view when Docker's addresses
+    change)."""
+    view = {}
+    for address in found:
+        view.setdefault(address.network_id, []).append({
+            'addr': address.addr, 'version': address.version,
+            'port': address.port, 'subnet_id': address.subnet_id,
+            'preserve_on_delete': False})
+    return view
+
+
 def links(host_url, capsule_uuid):
     return [{'href': '%s/v1/capsules/%s' % (host_url, capsule_uuid),
              'rel': 'self'},
