@@ -9,6 +9,7 @@ some view: the document cannot drift from what the engine answers.
 
 import copy
 import datetime
+import json
 import types
 
 import jsonschema
@@ -19,6 +20,7 @@ from heat_capsule.engine import quota
 from heat_capsule.engine import records
 from heat_capsule.engine.views import capsule as capsule_view
 from heat_capsule.engine.views import endpoint as endpoint_view
+from heat_capsule.engine.views import error as error_view
 from heat_capsule.engine.views import quota as quota_view
 from heat_capsule.engine.views import volume as volume_view
 
@@ -125,3 +127,11 @@ def test_quota_views_match_their_schemas():
     view = quota_view.usages(limits, usage)
     assert set(view) == set(quota_view.USAGES_SCHEMA['properties'])
     _check(view, quota_view.USAGES_SCHEMA)
+
+
+def test_error_envelope_matches_its_schema():
+    body = json.loads(error_view.envelope(404, 'capsule-not-found',
+                                          'Not Found', 'gone', 'req-1'))
+    _check(body, error_view.ENVELOPE_SCHEMA)
+    item = error_view.ENVELOPE_SCHEMA['properties']['errors']['items']
+    assert set(body['errors'][0]) == set(item['properties'])

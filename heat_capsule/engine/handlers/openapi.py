@@ -26,6 +26,7 @@ from heat_capsule.engine.handlers import util
 from heat_capsule.engine.schemas import capsule as capsule_schema
 from heat_capsule.engine.views import capsule as capsule_view
 from heat_capsule.engine.views import endpoint as endpoint_view
+from heat_capsule.engine.views import error as error_view
 from heat_capsule.engine.views import volume as volume_view
 
 OPENAPI_VERSION = '3.0.3'
@@ -35,25 +36,6 @@ def _request_schema():
     schema = copy.deepcopy(capsule_schema.CREATE)
     schema.pop('$schema', None)
     return schema
-
-
-ERROR_ENVELOPE = {
-    'type': 'object',
-    'required': ['errors'],
-    'properties': {'errors': {
-        'type': 'array', 'minItems': 1, 'items': {
-            'type': 'object',
-            'required': ['request_id', 'code', 'status', 'title',
-                         'detail', 'links'],
-            'properties': {
-                'request_id': {'type': 'string'},
-                'code': {'type': 'string', 'pattern': r'^container\.'},
-                'status': {'type': 'integer'},
-                'title': {'type': 'string'},
-                'detail': {'type': 'string'},
-                'links': {'type': 'array'},
-            }}}},
-}
 
 
 _VOLUME_UUID = {'name': 'volume_uuid', 'in': 'path', 'required': True,
@@ -319,7 +301,7 @@ def build(host_url=''):
                 'CapsuleCreate': _request_schema(),
                 'Capsule': capsule_view.CAPSULE_SCHEMA,
                 'Container': capsule_view.CONTAINER_SCHEMA,
-                'Error': ERROR_ENVELOPE,
+                'Error': error_view.ENVELOPE_SCHEMA,
                 'Volume': volume_view.VOLUME_SCHEMA,
             },
             'parameters': {'OpenStackAPIVersion': {

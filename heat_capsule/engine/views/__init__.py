@@ -13,4 +13,6 @@ tests/unit/test_views.py holds them to:
     A capsule's ``/endpoints`` (its published ports).
 ``quota``
     Quota sets, with or without usages.
+``error``
+    Zun's error envelope.
 """
