@@ -14,8 +14,9 @@ capsule up front, so its first pass (:func:`launch`) does better:
 * round trips that only confirm a known fact (the project network exists,
   an image is present) are answered from :class:`KnownFacts`, a short-lived
   cache of what Docker confirmed; a Docker refusal that shows a fact went
-  stale (network or image not found) forgets it and the step is retried
-  once the ordinary, uncached way.
+  stale (network or image not found: Docker refuses a missing image at
+  create, a missing network only at start) forgets it, and the step is
+  done again the ordinary, uncached way.
 
 Nothing here changes what a capsule becomes: the containers are the ones
 :meth:`DockerDriver.start_container` would make (same names, labels, host
@@ -127,8 +128,9 @@ def launch(driver, capsule, pool):
     :param pool: a concurrent.futures executor for the sandbox start and
         the container starts.
     :returns: a :class:`Launched`, or None when the sandbox existed already
-        (an earlier, interrupted pass): then nothing was done and the
-        ordinary path (ensure_sandbox, start_container) takes over.
+        (an earlier, interrupted pass), or when its start showed the
+        remembered network gone (then what this call made is removed):
+        the ordinary path (ensure_sandbox, start_container) takes over.
     :raises spec.CapsuleRuntimeError: the sandbox could not be created or
         started (the containers pre-created for it are removed first);
         spec.DockerUnavailable: Docker did not answer.
@@ -148,13 +150,24 @@ def launch(driver, capsule, pool):
         created = _precreate(driver, capsule, sandbox_id)
         try:
             sandbox_start.result()
+        except docker_errors.NotFound as exc:
+            # Docker takes a missing network at create and refuses it at
+            # start: the remembered network went stale.  Undo, forget it,
+            # and let the ordinary path make everything again.
+            LOG.info('Sandbox %s did not start (%s); retrying with the '
+                     'network looked up again', name, exc)
+            _remove_quietly(driver, capsule, created)
+            driver._remove_container(sandbox_id)
+            driver.facts.forget_network(capsule.project_id)
+            return None
         except BaseException:
             _remove_quietly(driver, capsule, created)
             raise
         LOG.debug('Started sandbox %s', name)
+        starting = _start_all(driver, pool, created)
         addresses = pool.submit(driver.addresses, capsule.uuid)
         sandbox_info = pool.submit(driver._api.inspect_container, sandbox_id)
-        started = _start_all(driver, pool, created)
+        started = _started(starting)
         sandbox = docker_driver._state_from_inspect(sandbox_info.result())
         complete = not capsule.init_containers and len(started) == len(
             capsule.containers)
@@ -178,12 +191,12 @@ def _create_sandbox(driver, capsule, name):
             capsule.project_id,
             lambda: driver.networks.ensure(capsule.project_id))
         info = driver._create_sandbox(capsule, name, network)
-    if not docker_driver_fresh(info):
+    if not _just_made(info):
         return None
     return info
 
 
-def docker_driver_fresh(info):
+def _just_made(info):
     """Whether `info` is the driver's answer for a container just made
     (not an existing one found after a name conflict)."""
     return set(info) == {'Id', 'State'}
@@ -206,22 +219,26 @@ def _precreate(driver, capsule, sandbox_id):
             LOG.debug('Pre-creating %s failed (%s); the ordinary path '
                       'retries it', name, exc)
             continue
-        if docker_driver_fresh(info):
+        if _just_made(info):
             created.append((container, info['Id']))
     return created
 
 
 def _start_all(driver, pool, created):
-    """Start the pre-created containers side by side; {uuid: state} of
-    those Docker started (one it refused is left to the ordinary path)."""
-    from heat_capsule.engine.runtime import docker_driver
-
+    """Start the pre-created containers side by side (then inspect each):
+    {uuid: future of its inspected info}."""
     def start(docker_id):
         driver._api.start(docker_id)
         return driver._api.inspect_container(docker_id)
 
-    pending = {container.uuid: pool.submit(start, docker_id)
-               for container, docker_id in created}
+    return {container.uuid: pool.submit(start, docker_id)
+            for container, docker_id in created}
+
+
+def _started(pending):
+    """{uuid: ContainerState} of the containers Docker started (one it
+    refused is left to the ordinary path, which reports why)."""
+    from heat_capsule.engine.runtime import docker_driver
     started = {}
     for uuid, future in pending.items():
         try:

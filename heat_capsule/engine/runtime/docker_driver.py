@@ -412,16 +412,20 @@ class DockerDriver:
         """Remove the project's network unless `in_use()` (see
         networks.ProjectNetworks.release); returns whether it was removed.
         """
-        self.facts.forget_network(project_id)
         with self._errors('remove the network of project %s' % project_id):
-            return self.networks.release(project_id, in_use)
+            removed = self.networks.release(project_id, in_use)
+        if removed:
+            self.facts.forget_network(project_id)
+        return removed
 
     def collect_networks(self, in_use):
         """Remove unused project networks and the emptied shared one (see
         networks.ProjectNetworks.collect); returns their names."""
-        self.facts.forget_network()
         with self._errors('collect unused networks'):
-            return self.networks.collect(in_use)
+            removed = self.networks.collect(in_use)
+        if removed:
+            self.facts.forget_network()
+        return removed
 
     # -- images ---------------------------------------------------------------
 
