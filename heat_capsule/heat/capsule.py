@@ -355,6 +355,13 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
     # A wait for stability shorter than this is slept within one poll
     # (Heat polls every second), so it adds no more than it must.
     STABLE_WAIT_MAX = 1.0
+    # Heat checks a create right after handle_create, then once a second.
+    # The engine usually reports Running a fraction of a second after the
+    # POST: the first check polls this often, for up to this long, while
+    # the capsule is still being created, so the stack need not wait for
+    # Heat's next check (issue 25; docs/benchmarks.md).
+    FIRST_CHECK_POLL = 0.1
+    FIRST_CHECK_WAIT = 0.9
 
     properties_schema = {
         NAME: properties.Schema(
@@ -775,16 +782,29 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
                         {'rsrc': self, 'fields': ', '.join(left_out)})
 
     def check_create_complete(self, capsule_id):
-        return self._complete(capsule_id)
+        first = not getattr(self, '_create_checked', False)
+        self._create_checked = True
+        return self._complete(
+            capsule_id, starting_wait=self.FIRST_CHECK_WAIT if first else 0)
 
-    def _complete(self, capsule_id, baseline=None):
+    def _complete(self, capsule_id, baseline=None, starting_wait=0):
         """Poll the capsule and apply the rule (see heat_capsule.heat.verdict
         and the class docstring): True when complete, False to wait; a
-        failure raises ResourceInError naming the containers at fault."""
+        failure raises ResourceInError naming the containers at fault.
+
+        `starting_wait`: seconds to poll again (every FIRST_CHECK_POLL)
+        while the capsule is still Creating or Created.
+        """
         # Containers named as in the template (a real Zun renames them; see
         # template.relate_containers), so reasons, the health gate and the
         # stability clock speak of the names the template author wrote.
         capsule = self._poll(capsule_id)
+        for _attempt in range(int(starting_wait / self.FIRST_CHECK_POLL)):
+            if capsule is None or \
+                    capsule.get('status') not in verdict.IN_PROGRESS:
+                break
+            time.sleep(self.FIRST_CHECK_POLL)
+            capsule = self._poll(capsule_id)
         if capsule is None:
             return False
         capsule = self._template_named(capsule)
