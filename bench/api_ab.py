@@ -18,6 +18,7 @@ import time
 import requests
 
 from bench import api_latency
+from bench import create_trace
 from bench import stats
 from tests.support import engine as engine_support
 
@@ -26,17 +27,8 @@ def seeded_engine(count, code_dir=None):
     engine = engine_support.EngineProcess(extra_conf='enabled = false\n')
     uuids = api_latency.seed('sqlite:///%s/engine.sqlite' % engine.state_dir,
                              count)
-    saved = os.environ.get('PYTHONPATH')
-    if code_dir:
-        os.environ['PYTHONPATH'] = os.path.abspath(code_dir)
-    try:
+    with create_trace.running_code(code_dir):
         engine.start()
-    finally:
-        if code_dir:
-            if saved is None:
-                os.environ.pop('PYTHONPATH', None)
-            else:
-                os.environ['PYTHONPATH'] = saved
     return engine, uuids
 
 
@@ -90,7 +82,6 @@ def main(argv=None):
           % (args.records, ', '.join(loads)))
     print('\n'.join(lines))
     return 0
-
 
 
 if __name__ == '__main__':

@@ -22,6 +22,7 @@ resident one every create would make the network again, ~250 ms).
 """
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -108,22 +109,30 @@ def table(traces):
     return '\n'.join(lines)
 
 
-def start_engine(code_dir=None):
-    """An engine process (no quota), running the code of `code_dir` (None:
-    this checkout)."""
+@contextlib.contextmanager
+def running_code(code_dir):
+    """Engine processes started inside run the code of `code_dir` (its
+    PYTHONPATH); None: this checkout's."""
     saved = os.environ.get('PYTHONPATH')
     if code_dir:
         os.environ['PYTHONPATH'] = os.path.abspath(code_dir)
     try:
-        return engine_support.EngineProcess(
-            extra_conf=engine_support.NO_QUOTA_CONF,
-            grace_period=None).start()
+        yield
     finally:
         if code_dir:
             if saved is None:
                 os.environ.pop('PYTHONPATH', None)
             else:
                 os.environ['PYTHONPATH'] = saved
+
+
+def start_engine(code_dir=None):
+    """An engine process (no quota), running the code of `code_dir` (None:
+    this checkout)."""
+    with running_code(code_dir):
+        return engine_support.EngineProcess(
+            extra_conf=engine_support.NO_QUOTA_CONF,
+            grace_period=None).start()
 
 
 def main(argv=None):

@@ -15,8 +15,8 @@ import docker
 import pytest
 
 from heat_capsule.engine.runtime import create_path
-from heat_capsule.engine.runtime import spec as rspec
 from tests.functional import test_capsule_runtime as runtime_tests
+from tests.functional import test_graceful_delete as graceful_tests
 from tests.functional.conftest import app
 from tests.support import engine as engine_support
 
@@ -34,17 +34,8 @@ def client():
 
 def events_of(client, capsule_uuid, since):
     """[(role or container name, action)] of a capsule, in Docker's order."""
-    found = []
-    for event in client.api.events(
-            since=since, until=time.time() + 1, decode=True,
-            filters={'type': 'container', 'label': '%s=%s' % (
-                rspec.LABEL_CAPSULE, capsule_uuid)}):
-        attributes = event['Actor']['Attributes']
-        who = attributes['name'].rsplit('-', 1)[-1] if \
-            attributes.get(rspec.LABEL_ROLE) != rspec.ROLE_SANDBOX \
-            else 'sandbox'
-        found.append((who, event['Action']))
-    return found
+    return [(who, action) for _, action, who, _ in
+            graceful_tests.docker_events(client, capsule_uuid, since)]
 
 
 def template(name, containers, init_containers=()):
