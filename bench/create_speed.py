@@ -30,6 +30,7 @@ import time
 import docker
 
 from bench import capsule_latency
+from bench import create_trace
 from bench import raw_docker
 from bench import stats
 from tests.support import engine as engine_support
@@ -133,10 +134,11 @@ def main(engine, runs=20, rounds=3, count=50, first_runs=5, poll=0.02):
                 engine, raws['raw, engine network'], count)
             ups.append(engine_up)
             raw_ups.append(raw_up)
-        loads.append(load())
-        rows.append(stats.row('%d concurrent creates, all Running, vs raw '
-                              'thread pool on the engine network' % count,
-                              ups, raw_ups))
+        if rounds:
+            loads.append(load())
+            rows.append(stats.row('%d concurrent creates, all Running, vs '
+                                  'raw thread pool on the engine network'
+                                  % count, ups, raw_ups))
     finally:
         for raw in raws.values():
             raw.delete_all()
@@ -157,10 +159,14 @@ def cli(argv=None):
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--count', type=int, default=50)
     parser.add_argument('--first-runs', type=int, default=5)
+    parser.add_argument('--engine-code', default=None,
+                        help="run the engine on another checkout's code")
     args = parser.parse_args(argv)
     engine_support.ensure_test_images()
-    engine = engine_support.EngineProcess(
-        extra_conf=engine_support.NO_QUOTA_CONF, grace_period=None).start()
+    with create_trace.running_code(args.engine_code):
+        engine = engine_support.EngineProcess(
+            extra_conf=engine_support.NO_QUOTA_CONF,
+            grace_period=None).start()
     try:
         rows, loads = main(engine, args.runs, args.rounds, args.count,
                            args.first_runs)

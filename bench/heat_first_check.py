@@ -1,0 +1,93 @@
+"""Issue 25 target 5: what Heat adds to a 1-capsule create.
+
+    python -m bench.heat_first_check [--runs N]
+
+Heat 27's real engine (tests/support/heat_rig.py, sqlite, Heat's own 1 s
+resource polling) and a heat-capsule-engine process on real Docker.  Runs
+interleave, each timed from the create call to CREATE_COMPLETE (Heat) or
+from the POST to the first GET that shows Running (the engine alone, the
+client polling every 20 ms):
+
+* the engine alone;
+* Heat with the resource's first check polling while the capsule is
+  created (``FIRST_CHECK_WAIT`` 0.9 s, the default) and without it (0),
+  each with ``stable_seconds`` 0 (complete on the first reading that shows
+  Running) and at its default (1 s: an app container must have run that
+  long, which a create therefore always adds).
+
+Heat's overhead is a Heat median minus the engine's median.
+"""
+
+import argparse
+import os
+import sys
+
+from oslo_config import cfg
+
+from bench import capsule_latency
+from bench import heat_overhead
+from bench import stats
+from heat_capsule.heat import capsule
+from tests.support import engine as engine_support
+from tests.support import heat_rig
+
+OPT_GROUP = 'clients_zun_capsule'
+
+
+def heat_create(rig, first_wait, stable_seconds):
+    cfg.CONF.set_override('stable_seconds', stable_seconds, OPT_GROUP)
+    capsule.Capsule.FIRST_CHECK_WAIT = first_wait
+    return heat_overhead.heat_round(rig, 1)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--runs', type=int, default=10)
+    args = parser.parse_args(argv)
+    engine = engine_support.EngineProcess().start()
+    rig = heat_rig.HeatRig(engine.url + '/v1', poll_interval=None)
+    rig.start()
+    client = capsule_latency.EngineClient(engine.url, 0.02)
+    default_wait = capsule.Capsule.FIRST_CHECK_WAIT
+    default_stable = cfg.CONF[OPT_GROUP].stable_seconds
+    cases = [('first check polls, stable_seconds 0', default_wait, 0),
+             ('one GET per check, stable_seconds 0', 0, 0),
+             ('first check polls, stable_seconds %g' % default_stable,
+              default_wait, default_stable),
+             ('one GET per check, stable_seconds %g' % default_stable, 0,
+              default_stable)]
+    times = {name: [] for name, _, _ in cases}
+    engine_times = []
+    loads = ['%.2f' % os.getloadavg()[0]]
+    try:
+        heat_create(rig, default_wait, 0)                 # warm-up
+        for _ in range(args.runs):
+            engine_times.append(heat_overhead.engine_round(client, 1))
+            for name, wait, stable in cases:
+                times[name].append(heat_create(rig, wait, stable))
+        loads.append('%.2f' % os.getloadavg()[0])
+    finally:
+        capsule.Capsule.FIRST_CHECK_WAIT = default_wait
+        cfg.CONF.clear_override('stable_seconds', OPT_GROUP)
+        rig.stop()
+        engine.stop()
+        engine_support.remove_everything(engine.driver())
+    rows = [stats.row('1-capsule stack, %s, vs engine alone' % name,
+                      times[name], engine_times) for name, _, _ in cases]
+    table = stats.format_rows(rows)
+    for old, new in (('engine median', 'Heat median'),
+                     ('engine p99', 'Heat p99'),
+                     ('docker median', 'engine-only median'),
+                     ('docker p99', 'engine-only p99')):
+        table = table.replace(old, new, 1)
+    print(table)
+    print()
+    for row in rows:
+        print('- %s: Heat adds %.2f s (median)' % (
+            row['case'], row['engine_median'] - row['reference_median']))
+    print('\nLoad average (1 min) before/after: %s' % ', '.join(loads))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
