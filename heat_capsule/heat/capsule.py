@@ -355,11 +355,11 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
     # A wait for stability shorter than this is slept within one poll
     # (Heat polls every second), so it adds no more than it must.
     STABLE_WAIT_MAX = 1.0
-    # Heat checks a create right after handle_create, then once a second.
-    # The engine usually reports Running a fraction of a second after the
-    # POST: the first check polls this often, for up to this long, while
-    # the capsule is still being created, so the stack need not wait for
-    # Heat's next check (issue 25; docs/benchmarks.md).
+    # Heat checks a create one step (1 s) after handle_create, then once a
+    # step (heat/engine/resource.py, action_handler_task). A create still
+    # in progress at the first check is polled this often, for up to this
+    # long, within that check, so a create that takes 1-1.9 s need not
+    # wait for Heat's next step (issue 25; docs/benchmarks.md).
     FIRST_CHECK_POLL = 0.1
     FIRST_CHECK_WAIT = 0.9
 

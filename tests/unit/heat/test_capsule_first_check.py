@@ -1,10 +1,10 @@
 """The first create check polls a little while the capsule is created.
 
-Heat checks a create right after handle_create, then once a second; the
-engine usually shows Running a fraction of a second after the POST.  The
-first check therefore polls again every FIRST_CHECK_POLL seconds, for at
-most FIRST_CHECK_WAIT, while the capsule is Creating or Created (issue
-25).  Later checks answer from one GET, as before.
+Heat checks a create one step (1 s) after handle_create, then once a
+step.  A create still in progress at the first check is polled again every
+FIRST_CHECK_POLL seconds, for at most FIRST_CHECK_WAIT, within that check,
+while the capsule is Creating or Created (issue 25).  Later checks answer
+from one GET, as before.
 """
 
 from unittest import mock
