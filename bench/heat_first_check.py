@@ -16,11 +16,17 @@ client polling every 20 ms):
   long, which a create therefore always adds).
 
 Heat's overhead is a Heat median minus the engine's median.
+
+``--init SECONDS`` adds an init container that sleeps that long, for a
+create that takes longer than Heat's first 1 s step (only stable_seconds 0
+is run then).
 """
 
 import argparse
 import os
 import sys
+import time
+import uuid
 
 from oslo_config import cfg
 
@@ -34,16 +40,45 @@ from tests.support import heat_rig
 OPT_GROUP = 'clients_zun_capsule'
 
 
-def heat_create(rig, first_wait, stable_seconds):
+def with_init(seconds):
+    """(Heat template, engine template) of a capsule whose init container
+    sleeps `seconds` before the app container starts."""
+    init = {'name': 'init', 'image': 'busybox',
+            'command': ['sleep', '%g' % seconds]}
+    app = {'name': 'main', 'image': 'busybox', 'command': ['sleep', '3600']}
+    heat = {'heat_template_version': '2021-04-16', 'resources': {
+        'capsule0': {'type': 'OS::Zun::Capsule', 'properties': {
+            'init_containers': [init], 'containers': [app]}}}}
+    engine = {'kind': 'capsule', 'metadata': {},
+              'spec': {'initContainers': [init], 'containers': [app]}}
+    return heat, engine
+
+
+def heat_create(rig, first_wait, stable_seconds, template=None):
     cfg.CONF.set_override('stable_seconds', stable_seconds, OPT_GROUP)
     capsule.Capsule.FIRST_CHECK_WAIT = first_wait
-    return heat_overhead.heat_round(rig, 1)
+    if template is None:
+        return heat_overhead.heat_round(rig, 1)
+    start = time.perf_counter()
+    identity = rig.create_stack('bench-%s' % uuid.uuid4().hex[:8],
+                                template, timeout_mins=10)
+    stack = rig.wait(identity, 'CREATE', timeout=600)
+    seconds = time.perf_counter() - start
+    if stack['stack_status'] != 'COMPLETE':
+        raise RuntimeError('stack failed: %s' % stack['stack_status_reason'])
+    rig.delete_stack(identity)
+    rig.wait_deleted(identity, timeout=600)
+    return seconds
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--runs', type=int, default=10)
+    parser.add_argument('--init', type=float, default=None)
     args = parser.parse_args(argv)
+    heat_template = engine_template = None
+    if args.init is not None:
+        heat_template, engine_template = with_init(args.init)
     engine = engine_support.EngineProcess().start()
     rig = heat_rig.HeatRig(engine.url + '/v1', poll_interval=None)
     rig.start()
@@ -56,15 +91,24 @@ def main(argv=None):
               default_wait, default_stable),
              ('one GET per check, stable_seconds %g' % default_stable, 0,
               default_stable)]
+    if heat_template:
+        cases = cases[:2]
     times = {name: [] for name, _, _ in cases}
     engine_times = []
     loads = ['%.2f' % os.getloadavg()[0]]
     try:
-        heat_create(rig, default_wait, 0)                 # warm-up
+        heat_create(rig, default_wait, 0, heat_template)   # warm-up
         for _ in range(args.runs):
-            engine_times.append(heat_overhead.engine_round(client, 1))
+            if engine_template:
+                start = time.perf_counter()
+                capsule_uuid = client.run(engine_template)
+                engine_times.append(time.perf_counter() - start)
+                client.delete_and_wait(capsule_uuid)
+            else:
+                engine_times.append(heat_overhead.engine_round(client, 1))
             for name, wait, stable in cases:
-                times[name].append(heat_create(rig, wait, stable))
+                times[name].append(heat_create(rig, wait, stable,
+                                               heat_template))
         loads.append('%.2f' % os.getloadavg()[0])
     finally:
         capsule.Capsule.FIRST_CHECK_WAIT = default_wait
