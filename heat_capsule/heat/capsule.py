@@ -355,13 +355,6 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
     # A wait for stability shorter than this is slept within one poll
     # (Heat polls every second), so it adds no more than it must.
     STABLE_WAIT_MAX = 1.0
-    # Heat checks a create one step (1 s) after handle_create, then once a
-    # step (heat/engine/resource.py, action_handler_task). A create still
-    # in progress at the first check is polled this often, for up to this
-    # long, within that check, so a create that takes 1-1.9 s need not
-    # wait for Heat's next step (issue 25; docs/benchmarks.md).
-    FIRST_CHECK_POLL = 0.1
-    FIRST_CHECK_WAIT = 0.9
 
     properties_schema = {
         NAME: properties.Schema(
@@ -782,29 +775,16 @@ class Capsule(suspend.SuspendResumeMixin, resource.Resource):
                         {'rsrc': self, 'fields': ', '.join(left_out)})
 
     def check_create_complete(self, capsule_id):
-        first = not getattr(self, '_create_checked', False)
-        self._create_checked = True
-        return self._complete(
-            capsule_id, starting_wait=self.FIRST_CHECK_WAIT if first else 0)
+        return self._complete(capsule_id)
 
-    def _complete(self, capsule_id, baseline=None, starting_wait=0):
+    def _complete(self, capsule_id, baseline=None):
         """Poll the capsule and apply the rule (see heat_capsule.heat.verdict
         and the class docstring): True when complete, False to wait; a
-        failure raises ResourceInError naming the containers at fault.
-
-        `starting_wait`: seconds to poll again (every FIRST_CHECK_POLL)
-        while the capsule is still Creating or Created.
-        """
+        failure raises ResourceInError naming the containers at fault."""
         # Containers named as in the template (a real Zun renames them; see
         # template.relate_containers), so reasons, the health gate and the
         # stability clock speak of the names the template author wrote.
         capsule = self._poll(capsule_id)
-        for _attempt in range(int(starting_wait / self.FIRST_CHECK_POLL)):
-            if capsule is None or \
-                    capsule.get('status') not in verdict.IN_PROGRESS:
-                break
-            time.sleep(self.FIRST_CHECK_POLL)
-            capsule = self._poll(capsule_id)
         if capsule is None:
             return False
         capsule = self._template_named(capsule)

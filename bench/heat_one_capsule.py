@@ -1,6 +1,6 @@
 """Issue 25 target 5: what Heat adds to a 1-capsule create.
 
-    python -m bench.heat_first_check [--runs N]
+    python -m bench.heat_one_capsule [--runs N] [--init SECONDS]
 
 Heat 27's real engine (tests/support/heat_rig.py, sqlite, Heat's own 1 s
 resource polling) and a heat-capsule-engine process on real Docker.  Runs
@@ -9,17 +9,18 @@ from the POST to the first GET that shows Running (the engine alone, the
 client polling every 20 ms):
 
 * the engine alone;
-* Heat with the resource's first check polling while the capsule is
-  created (``FIRST_CHECK_WAIT`` 0.9 s, the default) and without it (0),
-  each with ``stable_seconds`` 0 (complete on the first reading that shows
-  Running) and at its default (1 s: an app container must have run that
-  long, which a create therefore always adds).
+* Heat with ``stable_seconds`` 0 (complete on the first reading that
+  shows Running) and at its default (1 s: an app container must have run
+  that long, which a create therefore always adds).
+
+Heat checks a create one 1 s step after handle_create
+(heat/engine/resource.py, action_handler_task), so no stack completes
+sooner than that after its POST.
 
 Heat's overhead is a Heat median minus the engine's median.
 
 ``--init SECONDS`` adds an init container that sleeps that long, for a
-create that takes longer than Heat's first 1 s step (only stable_seconds 0
-is run then).
+create that takes longer than Heat's first 1 s step.
 """
 
 import argparse
@@ -33,7 +34,6 @@ from oslo_config import cfg
 from bench import capsule_latency
 from bench import heat_overhead
 from bench import stats
-from heat_capsule.heat import capsule
 from tests.support import engine as engine_support
 from tests.support import heat_rig
 
@@ -54,9 +54,8 @@ def with_init(seconds):
     return heat, engine
 
 
-def heat_create(rig, first_wait, stable_seconds, template=None):
+def heat_create(rig, stable_seconds, template=None):
     cfg.CONF.set_override('stable_seconds', stable_seconds, OPT_GROUP)
-    capsule.Capsule.FIRST_CHECK_WAIT = first_wait
     if template is None:
         return heat_overhead.heat_round(rig, 1)
     start = time.perf_counter()
@@ -83,21 +82,14 @@ def main(argv=None):
     rig = heat_rig.HeatRig(engine.url + '/v1', poll_interval=None)
     rig.start()
     client = capsule_latency.EngineClient(engine.url, 0.02)
-    default_wait = capsule.Capsule.FIRST_CHECK_WAIT
     default_stable = cfg.CONF[OPT_GROUP].stable_seconds
-    cases = [('first check polls, stable_seconds 0', default_wait, 0),
-             ('one GET per check, stable_seconds 0', 0, 0),
-             ('first check polls, stable_seconds %g' % default_stable,
-              default_wait, default_stable),
-             ('one GET per check, stable_seconds %g' % default_stable, 0,
-              default_stable)]
-    if heat_template:
-        cases = cases[:2]
-    times = {name: [] for name, _, _ in cases}
+    cases = [('stable_seconds 0', 0),
+             ('stable_seconds %g' % default_stable, default_stable)]
+    times = {name: [] for name, _ in cases}
     engine_times = []
     loads = ['%.2f' % os.getloadavg()[0]]
     try:
-        heat_create(rig, default_wait, 0, heat_template)   # warm-up
+        heat_create(rig, 0, heat_template)                # warm-up
         for _ in range(args.runs):
             if engine_template:
                 start = time.perf_counter()
@@ -106,18 +98,16 @@ def main(argv=None):
                 client.delete_and_wait(capsule_uuid)
             else:
                 engine_times.append(heat_overhead.engine_round(client, 1))
-            for name, wait, stable in cases:
-                times[name].append(heat_create(rig, wait, stable,
-                                               heat_template))
+            for name, stable in cases:
+                times[name].append(heat_create(rig, stable, heat_template))
         loads.append('%.2f' % os.getloadavg()[0])
     finally:
-        capsule.Capsule.FIRST_CHECK_WAIT = default_wait
         cfg.CONF.clear_override('stable_seconds', OPT_GROUP)
         rig.stop()
         engine.stop()
         engine_support.remove_everything(engine.driver())
     rows = [stats.row('1-capsule stack, %s, vs engine alone' % name,
-                      times[name], engine_times) for name, _, _ in cases]
+                      times[name], engine_times) for name, _ in cases]
     table = stats.format_rows(rows)
     for old, new in (('engine median', 'Heat median'),
                      ('engine p99', 'Heat p99'),
