@@ -66,6 +66,7 @@ from oslo_log import log as logging
 import requests
 import urllib3
 
+from heat_capsule.engine.runtime import create_path
 from heat_capsule.engine.runtime import images
 from heat_capsule.engine.runtime import limits as limits_mod
 from heat_capsule.engine.runtime import networks
@@ -324,6 +325,8 @@ class DockerDriver:
             lambda: self._api, instance, subnet_pool, subnet_prefix,
             shared_name=network_name)
         self.security = security_profile or security.Profile()
+        # Images and networks Docker confirmed lately (runtime.create_path).
+        self.facts = create_path.KnownFacts()
 
     # -- plumbing ------------------------------------------------------------
 
@@ -410,13 +413,19 @@ class DockerDriver:
         networks.ProjectNetworks.release); returns whether it was removed.
         """
         with self._errors('remove the network of project %s' % project_id):
-            return self.networks.release(project_id, in_use)
+            removed = self.networks.release(project_id, in_use)
+        if removed:
+            self.facts.forget_network(project_id)
+        return removed
 
     def collect_networks(self, in_use):
         """Remove unused project networks and the emptied shared one (see
         networks.ProjectNetworks.collect); returns their names."""
         with self._errors('collect unused networks'):
-            return self.networks.collect(in_use)
+            removed = self.networks.collect(in_use)
+        if removed:
+            self.facts.forget_network()
+        return removed
 
     # -- images ---------------------------------------------------------------
 
@@ -434,10 +443,13 @@ class DockerDriver:
         """
         image = container.image
         policy = (container.image_pull_policy or 'ifnotpresent').lower()
+        if policy != 'always' and self.facts.image_present(image):
+            return 'present'
         with self._errors('look up image %s' % image):
             present = images.image_present(self._docker(), image)
             if policy == 'never' or (policy != 'always' and present):
                 if present:
+                    self.facts.remember_image(image)
                     return 'present'
                 raise spec.ImageUnavailable(
                     'image %s is not present and could not be pulled: its '
@@ -454,10 +466,13 @@ class DockerDriver:
                 % (image, reason))
 
     def _ensure_sandbox_image(self):
+        if self.facts.image_present(self.sandbox_image):
+            return
         with self._sandbox_image_lock:
             outcome = images.ensure_sandbox_image(
                 self._docker(), self.sandbox_image,
                 self.default_sandbox_image)
+        self.facts.remember_image(self.sandbox_image)
         if outcome != 'present':
             LOG.info('Sandbox image %s was missing: %s', self.sandbox_image,
                      outcome)
@@ -772,6 +787,7 @@ class DockerDriver:
             try:
                 created = create()
             except docker_errors.ImageNotFound:
+                self.facts.forget_image(container.image)
                 self.ensure_image(container)
                 created = create()
         except docker_errors.APIError as e:

@@ -50,6 +50,7 @@ import time
 from oslo_log import log as logging
 
 from heat_capsule.engine.db import models
+from heat_capsule.engine.runtime import create_path
 from heat_capsule.engine.runtime import freezer
 from heat_capsule.engine.runtime import spec as rspec
 from heat_capsule.engine.runtime import stopping
@@ -436,6 +437,7 @@ class Reconciler:
                        '%ss.' % self.conf.runtime.create_timeout)
             return
         spec = to_spec(capsule, self.db.volumes_of(capsule.uuid))
+        launched = None
         try:
             if capsule.status == 'Creating':
                 # Once per create: with imagePullPolicy Always each call
@@ -445,18 +447,30 @@ class Reconciler:
                     self.driver.ensure_volume(volume, capsule.uuid)
                 for container in spec.init_containers + spec.containers:
                     self.driver.ensure_image(container)
-            sandbox = self.driver.ensure_sandbox(spec)
+                # The first pass overlaps Docker's waits (runtime.
+                # create_path); None: the sandbox existed, go the usual way.
+                launched = create_path.launch(self.driver, spec,
+                                              self._starter)
+            sandbox = launched.sandbox if launched else \
+                self.driver.ensure_sandbox(spec)
         except rspec.DockerUnavailable:
             raise
         except rspec.CapsuleRuntimeError as exc:
             self._fail(capsule, str(exc))
             return
+        rows = {c.uuid: c for c in capsule.containers}
+        if launched and launched.complete:
+            # Every app container runs: Running is written at once.
+            self._record_observed(
+                capsule, rows, dict(launched.started, sandbox=sandbox),
+                addresses=_addresses_view(launched.addresses))
+            return
         if capsule.status == 'Creating':
-            addresses = self.driver.addresses(capsule.uuid)
+            addresses = launched.addresses if launched else \
+                self.driver.addresses(capsule.uuid)
             self._update(
                 capsule.uuid, status='Created', status_reason=None,
                 addresses=_addresses_view(addresses))
-        rows = {c.uuid: c for c in capsule.containers}
         observed = self.driver.observe(capsule.uuid)
         updates = {}
         # Init containers started in this pass: not in `observed`, which
