@@ -67,7 +67,7 @@ def make_services(conf, runtime=None, db=None):
 
 def make_driver(conf):
     # Imported here so that an API-only process needs no docker SDK.
-    from heat_capsule.engine.runtime import docker_driver
+    from heat_capsule.engine.runtime.docker import driver as docker_driver
     from heat_capsule.engine.runtime import limits
     from heat_capsule.engine.runtime import security
 

@@ -10,8 +10,9 @@ import types
 
 import pytest
 
+from heat_capsule.engine import records
+from heat_capsule.engine.runtime.docker import driver as docker_driver
 from heat_capsule.engine.runtime.docker import membership
-from heat_capsule.engine.runtime import docker_driver
 from heat_capsule.engine.runtime import reconciler
 from heat_capsule.engine.runtime import spec as rspec
 from heat_capsule.engine.runtime import status as status_rules
@@ -145,7 +146,7 @@ def repairer(monkeypatch):
         return rspec.CapsuleSpec(uuid=capsule.uuid, project_id='p',
                                  restart_policy=capsule.restart_policy,
                                  containers=apps)
-    monkeypatch.setattr(reconciler, 'to_spec', to_spec)
+    monkeypatch.setattr(records, 'to_spec', to_spec)
     conf = types.SimpleNamespace(runtime=types.SimpleNamespace(
         sync_workers=1, shutdown_timeout=5))
     db = types.SimpleNamespace(volumes_of=lambda uuid: [])

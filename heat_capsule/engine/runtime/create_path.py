@@ -1,4 +1,6 @@
-"""The first pass of a capsule create, with Docker's waits overlapped.
+"""A capsule's create: one step per sync (:class:`CreateSteps`, a mixin of
+the reconciler), the first of them with Docker's waits overlapped
+(:func:`launch`).
 
 A script doing a capsule by hand runs create sandbox, start sandbox, create
 container, start container, one after another.  The engine knows the whole
@@ -35,7 +37,13 @@ import time
 from docker import errors as docker_errors
 from oslo_log import log as logging
 
+from heat_capsule.engine import records
+from heat_capsule.engine.runtime.docker import naming
+from heat_capsule.engine.runtime.docker import state as docker_state
 from heat_capsule.engine.runtime import spec as rspec
+from heat_capsule.engine.runtime import status as status_rules
+from heat_capsule.engine.views import capsule as capsule_view
+from heat_capsule import names
 
 LOG = logging.getLogger(__name__)
 
@@ -135,10 +143,7 @@ def launch(driver, capsule, pool):
         started (the containers pre-created for it are removed first);
         spec.DockerUnavailable: Docker did not answer.
     """
-    # Imported here: the driver module imports this one.
-    from heat_capsule.engine.runtime import docker_driver
-
-    name = docker_driver.sandbox_name(capsule.uuid)
+    name = naming.sandbox_name(capsule.uuid)
     with driver._errors('set up sandbox %s' % name), \
             driver.networks.using(capsule.project_id):
         info = _create_sandbox(driver, capsule, name)
@@ -168,7 +173,7 @@ def launch(driver, capsule, pool):
         addresses = pool.submit(driver.addresses, capsule.uuid)
         sandbox_info = pool.submit(driver._api.inspect_container, sandbox_id)
         started = _started(starting)
-        sandbox = docker_driver._state_from_inspect(sandbox_info.result())
+        sandbox = docker_state.from_inspect(sandbox_info.result())
         complete = not capsule.init_containers and len(started) == len(
             capsule.containers)
         return Launched(sandbox=sandbox, started=started, complete=complete,
@@ -206,10 +211,9 @@ def _precreate(driver, capsule, sandbox_id):
     """Create the first containers, joined to the (starting) sandbox:
     [(ContainerSpec, docker id)].  A refusal is left to the ordinary path,
     which makes the container again and reports Docker's reason."""
-    from heat_capsule.engine.runtime import docker_driver
     created = []
     for container in first_containers(capsule):
-        name = docker_driver.container_name(capsule.uuid, container.name)
+        name = naming.container_name(capsule.uuid, container.name)
         try:
             info = driver._create_container(capsule, container, name,
                                             sandbox_id)
@@ -238,11 +242,10 @@ def _start_all(driver, pool, created):
 def _started(pending):
     """{uuid: ContainerState} of the containers Docker started (one it
     refused is left to the ordinary path, which reports why)."""
-    from heat_capsule.engine.runtime import docker_driver
     started = {}
     for uuid, future in pending.items():
         try:
-            started[uuid] = docker_driver._state_from_inspect(
+            started[uuid] = docker_state.from_inspect(
                 future.result())
         except docker_errors.APIError as exc:
             LOG.debug('Starting container %s failed (%s); the ordinary '
@@ -262,3 +265,144 @@ def _remove_quietly(driver, capsule, created):
     if created:
         LOG.info('Removed %d pre-created container(s) of capsule %s: its '
                  'sandbox did not start', len(created), capsule.uuid)
+
+
+class CreateSteps:
+    """The create, one step per sync, as a mixin of ``Reconciler``.
+
+    Each call of ``_advance_create`` takes a Creating or Created capsule one
+    step further and never blocks: volumes and images once, the first pass
+    (:func:`launch`), the init containers one at a time (the 'die' event of
+    the one running brings the capsule back), then the app containers side
+    by side. Uses the reconciler's ``conf``, ``db``, ``driver``,
+    ``_starter``, ``_fail``, ``_update``, ``_create_expired`` and
+    ``_record_observed``.
+    """
+
+    def _advance_create(self, capsule):
+        """One step further towards a running capsule; never blocks.
+
+        Init containers run one at a time: when one is still running the
+        sync returns and the container's 'die' event brings it back.
+        """
+        if self._create_expired(capsule):
+            self._fail(capsule, 'The capsule did not finish creating within '
+                       '%ss.' % self.conf.runtime.create_timeout)
+            return
+        spec = records.to_spec(capsule, self.db.volumes_of(capsule.uuid))
+        launched = None
+        try:
+            if capsule.status == names.CREATING:
+                # Once per create: with imagePullPolicy Always each call
+                # pulls. Later passes (after a crash, say) rely on
+                # start_container, which makes missing images and volumes.
+                for volume in spec.volumes:
+                    self.driver.ensure_volume(volume, capsule.uuid)
+                for container in spec.init_containers + spec.containers:
+                    self.driver.ensure_image(container)
+                # The first pass overlaps Docker's waits (launch
+                # above); None: the sandbox existed, go the usual way.
+                launched = launch(self.driver, spec, self._starter)
+            sandbox = launched.sandbox if launched else \
+                self.driver.ensure_sandbox(spec)
+        except rspec.DockerUnavailable:
+            raise
+        except rspec.CapsuleRuntimeError as exc:
+            self._fail(capsule, str(exc))
+            return
+        rows = {c.uuid: c for c in capsule.containers}
+        if launched and launched.complete:
+            # Every app container runs: Running is written at once.
+            self._record_observed(
+                capsule, rows,
+                dict(launched.started, **{rspec.ROLE_SANDBOX: sandbox}),
+                addresses=capsule_view.addresses(launched.addresses))
+            return
+        if capsule.status == names.CREATING:
+            addresses = launched.addresses if launched else \
+                self.driver.addresses(capsule.uuid)
+            self._update(
+                capsule.uuid, status=names.CREATED, status_reason=None,
+                addresses=capsule_view.addresses(addresses))
+        observed = self.driver.observe(capsule.uuid)
+        updates = {}
+        # Init containers started in this pass: not in `observed`, which
+        # predates them, but what the capsule's record must show.
+        init_states = {}
+        for init in spec.init_containers:
+            state = observed.get(init.uuid)
+            if status_rules.needs_start(state):
+                state = self._start(capsule, spec, init)
+                if state is None:
+                    return
+            init_states[init.uuid] = state
+            updates[init.uuid] = status_rules.container_values(state, init)
+            if state.status in (names.STOPPED, names.DEAD):
+                if state.exit_code not in (0, None) or \
+                        state.status == names.DEAD:
+                    self._fail(capsule, self._init_failure(
+                        capsule, init, state), containers=updates)
+                    return
+                continue
+            # Still running: its 'die' event brings the capsule back.
+            self._update(capsule.uuid, containers=updates)
+            return
+        missing = [app for app in spec.containers
+                   if status_rules.needs_start(observed.get(app.uuid))]
+        try:
+            started = self._start_together(spec, missing)
+        except rspec.DockerUnavailable:
+            raise
+        except rspec.CapsuleRuntimeError as exc:
+            self._fail(capsule, str(exc))
+            return
+        observed = dict(observed, sandbox=sandbox, **init_states, **started)
+        self._record_observed(capsule, rows, observed, extra=updates)
+
+    def _start(self, capsule, spec, container):
+        try:
+            return self.driver.start_container(spec, container)
+        except rspec.DockerUnavailable:
+            raise
+        except rspec.CapsuleRuntimeError as exc:
+            self._fail(capsule, 'Container %s could not start: %s'
+                       % (container.name, exc))
+            return None
+
+    def _start_together(self, spec, containers):
+        """Start app containers side by side: {uuid: ContainerState}.
+
+        App containers do not wait for one another (only init containers
+        are ordered), and Docker spends most of a start setting up
+        namespaces and cgroups, so doing them at once saves real time for
+        capsules of several containers.
+        """
+        def start(container):
+            try:
+                return self.driver.start_container(spec, container)
+            except rspec.DockerUnavailable:
+                raise
+            except rspec.CapsuleRuntimeError as exc:
+                raise rspec.CapsuleRuntimeError(
+                    'Container %s could not start: %s' % (container.name,
+                                                          exc))
+        if len(containers) == 1:
+            return {containers[0].uuid: start(containers[0])}
+        pending = {c.uuid: self._starter.submit(start, c)
+                   for c in containers}
+        return {uuid: future.result() for uuid, future in pending.items()}
+
+    def _init_failure(self, capsule, init, state):
+        try:
+            logs = self.driver.logs_tail(
+                capsule.uuid, init.uuid, self.conf.runtime.log_tail_lines)
+        except rspec.CapsuleRuntimeError:
+            logs = ''
+        reason = status_rules.exit_text(
+            'Init container %s' % init.name, state.exit_code,
+            state.oom_killed, init.memory)
+        if state.error:
+            reason += ' (%s)' % state.error
+        logs = logs.strip()
+        return reason + ('; last log lines:\n%s' % logs if logs else
+                         '; it printed nothing.')

@@ -37,10 +37,6 @@ class Port:
     host_port: int | None = None   # None: an ephemeral host port
 
 
-# Restart policy names in any spelling -> Docker's (heat_capsule.names).
-RESTART_POLICIES = names.DOCKER_RESTART_POLICY_OF
-
-
 def restarts(policy, exit_code):
     """Whether restart `policy` starts again a container that exited with
     `exit_code`: Docker's rule, which the engine also applies itself after
@@ -91,7 +87,7 @@ class ContainerSpec:
 class VolumeSpec:
     uuid: str
     auto_remove: bool
-    size: float | None = None         # GiB, as requested (see docker_driver)
+    size: float | None = None         # GiB, as requested (see runtime.docker)
 
 
 @dataclasses.dataclass(frozen=True)
