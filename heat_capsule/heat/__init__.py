@@ -35,6 +35,9 @@ Modules (beside the pure ``heat_capsule.names``, ``.bounds`` and
 ``polling``
     Requests and polls of the service (unreachable service, the stack's
     timeout), a mixin of the resource.
+``attributes``
+    Reading the capsule for the attributes and for failure reasons (the
+    containers' last log lines), a mixin of the resource.
 ``suspend``, ``endpoints``
     Stack suspend/resume (the engine's pause) and the ``endpoints``
     attribute.
