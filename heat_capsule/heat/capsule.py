@@ -14,7 +14,6 @@ from oslo_utils import importutils
 
 from heat.common import exception
 from heat.common.i18n import _
-from heat.engine import attributes
 from heat.engine import clients
 from heat.engine import constraints
 from heat.engine import function
@@ -140,23 +139,6 @@ class Capsule(suspend.SuspendResumeMixin, polling.ServiceCallsMixin,
         TERMINATION_GRACE_PERIOD,
     ) = tmpl.PROPERTIES
 
-    ATTRIBUTES = (
-        ADDRESSES_ATTR, STATUS_ATTR, STATUS_REASON_ATTR, CONTAINERS_ATTR,
-        INIT_CONTAINERS_ATTR, CPU_ATTR, MEMORY_ATTR, NAME_ATTR, LABELS_ATTR,
-        ANNOTATIONS_ATTR, LOGS_ATTR, VOLUMES_ATTR, EXIT_CODES_ATTR,
-        ENDPOINTS_ATTR,
-    ) = (
-        'addresses', 'status', 'status_reason', 'containers',
-        'init_containers', 'cpu', 'memory', 'name', 'labels',
-        'annotations', 'logs', 'volumes', 'exit_codes', 'endpoints',
-    )
-
-    # Lines of each container's log the "logs" attribute shows.
-    LOG_LINES = 50
-    # What the "volumes" attribute keeps of each volume the engine reports.
-    VOLUME_KEYS = ('name', 'id', 'size', 'auto_remove')
-    # Lines of a failing container's log a failure reason quotes.
-    FAILURE_LOG_LINES = 10
     # A wait for stability shorter than this is slept within one poll
     # (Heat polls every second), so it adds no more than it must.
     STABLE_WAIT_MAX = 1.0
@@ -268,106 +250,6 @@ class Capsule(suspend.SuspendResumeMixin, polling.ServiceCallsMixin,
                 },
             ),
         ),
-    }
-
-    attributes_schema = {
-        ADDRESSES_ATTR: attributes.Schema(
-            _('Addresses of the capsule, keyed by network ID; each a list '
-              'of maps with "addr", "version", "port" and "subnet_id". '
-              'Empty until the capsule has been wired to a network.'),
-            type=attributes.Schema.MAP,
-        ),
-        STATUS_ATTR: attributes.Schema(
-            _('Status of the capsule: Creating, Created, Running, Stopped, '
-              'Error or Deleting.'),
-            type=attributes.Schema.STRING,
-        ),
-        STATUS_REASON_ATTR: attributes.Schema(
-            _('Why the capsule is in its status, typically the error '
-              'message when the status is Error.'),
-            type=attributes.Schema.STRING,
-        ),
-        CONTAINERS_ATTR: attributes.Schema(
-            _('The containers of the capsule as the service reports them, '
-              'in template order: maps with "uuid", "name", "image", '
-              '"status", "status_reason" and more, plus "template_name", '
-              'the name the template gave it (a real Zun renames capsule '
-              'containers "capsule-<capsule name>-<word>-<n>", so select '
-              'by "template_name" or by position, not by "name").'),
-            type=attributes.Schema.LIST,
-        ),
-        INIT_CONTAINERS_ATTR: attributes.Schema(
-            _('The init containers of the capsule, in the same form as '
-              '"containers".'),
-            type=attributes.Schema.LIST,
-        ),
-        CPU_ATTR: attributes.Schema(
-            _('Virtual CPUs of the capsule, a number such as 0.5: the sum '
-              'over its containers, or the largest init container\'s value '
-              'if that is higher.'),
-        ),
-        MEMORY_ATTR: attributes.Schema(
-            _('Memory of the capsule in MiB, computed like "cpu".'),
-            type=attributes.Schema.INTEGER,
-        ),
-        NAME_ATTR: attributes.Schema(
-            _('Name of the capsule.'),
-            type=attributes.Schema.STRING,
-        ),
-        LABELS_ATTR: attributes.Schema(
-            _('Labels of the capsule.'),
-            type=attributes.Schema.MAP,
-        ),
-        ANNOTATIONS_ATTR: attributes.Schema(
-            _('Annotations of the capsule.'),
-            type=attributes.Schema.MAP,
-        ),
-        LOGS_ATTR: attributes.Schema(
-            _('What the containers and init containers printed: a map of '
-              'container name to its last 50 lines (stdout and stderr), '
-              'read from the service when the attribute is read. A '
-              'container whose log cannot be read maps to "".'),
-            type=attributes.Schema.MAP,
-            cache_mode=attributes.Schema.CACHE_NONE,
-        ),
-        VOLUMES_ATTR: attributes.Schema(
-            _('The volumes of the capsule: a list of maps with "name" (as '
-              'in the volumes property), "id", "size" and "auto_remove". '
-              'A volume that is not auto-removed outlives the capsule: '
-              'pass its id as volume_id to attach it to another capsule. '
-              'Empty against a service without the volumes extension '
-              '(Zun).'),
-            type=attributes.Schema.LIST,
-        ),
-        EXIT_CODES_ATTR: attributes.Schema(
-            _('The latest exit code of each container and init container, '
-              'by name; null for one that has not exited (a job capsule '
-              'shows its results here).'),
-            type=attributes.Schema.MAP,
-            cache_mode=attributes.Schema.CACHE_NONE,
-        ),
-        ENDPOINTS_ATTR: attributes.Schema(
-            _('Where the declared ports are published on the container '
-              'host: maps with "container", "container_port", "protocol", '
-              '"host_ip" and "host_port", read from the service when the '
-              'attribute is read (an ephemeral host port can change when '
-              'the host restarts). Empty against a service without this '
-              'heat-capsule engine extension (Zun).'),
-            type=attributes.Schema.LIST,
-            cache_mode=attributes.Schema.CACHE_NONE,
-        ),
-    }
-
-    # What an attribute resolves to when there is no capsule (not created
-    # yet, or deleted behind Heat's back).
-    _EMPTY_ATTRIBUTES = {
-        ADDRESSES_ATTR: dict, STATUS_ATTR: str, STATUS_REASON_ATTR: str,
-        CONTAINERS_ATTR: list, INIT_CONTAINERS_ATTR: list,
-        CPU_ATTR: lambda: None, MEMORY_ATTR: lambda: None, NAME_ATTR: str,
-        LABELS_ATTR: dict, ANNOTATIONS_ATTR: dict, LOGS_ATTR: dict,
-        VOLUMES_ATTR: list,
-        EXIT_CODES_ATTR: dict,
-        ENDPOINTS_ATTR: list,
     }
 
     # -- validation -------------------------------------------------------
