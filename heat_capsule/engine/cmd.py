@@ -11,6 +11,7 @@ from oslo_log import log as logging
 from heat_capsule.engine import auth
 from heat_capsule.engine import conf as conf_mod
 from heat_capsule.engine import deploy
+from heat_capsule.engine import heap
 from heat_capsule.engine import service
 
 LOG = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ def main(argv=None):
         # cheroot's default listen backlog (5) resets bursts of clients.
         request_queue_size=256,
         server_name='heat-capsule-engine')
+    # The start-up heap is never garbage: out of the collector's way.
+    heap.settle()
     if reconciler is not None:
         reconciler.start()
 

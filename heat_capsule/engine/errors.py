@@ -1,12 +1,9 @@
-"""API errors and Zun's error envelope.
+"""API errors: each one's HTTP status and Zun's code.
 
-Every error leaves the engine as
-``{"errors": [{"request_id", "code", "status", "title", "detail", "links"}]}``
-with ``code`` = ``container.<kebab-case error name>``, like Zun, but with the
+Every error leaves the engine in Zun's envelope (``views.error``) with
+``code`` = ``container.<kebab-case error name>``, like Zun, but with the
 real request id in the body (Zun always sends an empty one).
 """
-
-import json
 
 
 class APIError(Exception):
@@ -110,14 +107,3 @@ class OverQuota(Forbidden):
 class InsufficientCapacity(Conflict):
     """The Docker host cannot hold what a capsule requests."""
     code = 'resources-unavailable'
-
-
-def envelope(status, code, title, detail, request_id):
-    return json.dumps({'errors': [{
-        'request_id': request_id or '',
-        'code': 'container.%s' % code if code else 'container.',
-        'status': status,
-        'title': title,
-        'detail': detail,
-        'links': [],
-    }]}).encode('utf-8')

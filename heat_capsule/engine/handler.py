@@ -24,6 +24,7 @@ from heat_capsule.engine.handlers import quota as quota_handlers
 from heat_capsule.engine.handlers import root as root_handlers
 from heat_capsule.engine.handlers import volume as volume_handlers
 from heat_capsule.engine import microversion
+from heat_capsule.engine.views import error as error_view
 
 LOG = logging.getLogger(__name__)
 
@@ -154,8 +155,8 @@ class Dispatcher:
     def _error(req, status, code, title, detail, headers):
         resp = webob.Response(
             status=status, content_type='application/json', charset=None,
-            body=errors.envelope(status, code, title, detail,
-                                 req.request_id))
+            body=error_view.envelope(status, code, title, detail,
+                                     req.request_id))
         for name, value in headers:
             resp.headers[name] = value
         return resp

@@ -1,9 +1,13 @@
-"""Turn a validated capsule template into database records.
+"""Template -> database rows -> runtime spec: the capsule's translations.
+
+``build()`` turns a validated capsule template into database records;
+``to_spec()`` turns those rows into the ``runtime.spec.CapsuleSpec`` the
+Docker driver runs.
 
 This is where Zun's template semantics live: command + args joined into one
 command, restartPolicy names mapped to Docker's, the capsule's cpu/memory
-totals, generated container names, and which volumes are new and which are
-claimed by id.
+totals, generated container names (``heat_capsule.names``, the Heat side's
+rule), and which volumes are new and which are claimed by id.
 """
 
 import re
@@ -11,9 +15,9 @@ import uuid as uuidlib
 
 from heat_capsule import bounds
 from heat_capsule.engine.db import models
+from heat_capsule.engine.runtime import spec as rspec
+from heat_capsule import names
 
-RESTART_POLICIES = {'Always': 'always', 'OnFailure': 'on-failure',
-                    'Never': 'no'}
 DEFAULT_PULL_POLICY = 'ifnotpresent'
 # Stored with every healthcheck, so the view shows what actually runs.
 # Docker's own defaults (30 s between checks) would leave a stack waiting
@@ -31,8 +35,8 @@ def restart_policy(template):
     """
     spec = template['spec']
     name = spec.get('restartPolicy') or template.get('restartPolicy') \
-        or 'Always'
-    return RESTART_POLICIES[name]
+        or names.DEFAULT_RESTART_POLICY
+    return names.TO_DOCKER_RESTART_POLICY[name]
 
 
 def hostname_for(name, capsule_uuid):
@@ -79,24 +83,6 @@ def totals(containers, init_containers):
     return float(cpu), int(memory)
 
 
-def _names(containers, init_containers):
-    """Each container's name: the template's, or a generated free one."""
-    taken = {c.get('name') for c in init_containers + containers}
-    names = []
-    for role, items in (('init', init_containers), ('container', containers)):
-        for index, item in enumerate(items):
-            name = item.get('name')
-            if not name:
-                candidate, bump = '%s-%d' % (role, index), 0
-                while candidate in taken:
-                    bump += 1
-                    candidate = '%s-%d-%d' % (role, index, bump)
-                taken.add(candidate)
-                name = candidate
-            names.append(name)
-    return names
-
-
 def healthcheck(item):
     """The container's healthcheck with the defaults filled in, or None."""
     check = item.get('healthcheck')
@@ -134,7 +120,7 @@ def _container(item, role, position, name, volume_map):
         image_pull_policy=(item.get('imagePullPolicy') or
                            DEFAULT_PULL_POLICY).lower(),
         healthcheck=healthcheck(item),
-        status='Creating',
+        status=names.CREATING,
     )
 
 
@@ -171,11 +157,11 @@ def build(template, ctx, default_requests=(None, None)):
                 attached_to=capsule_uuid))
         volume_map[volume['name']] = volume_uuid
 
-    names = _names(containers, init_containers)
-    rows = [_container(item, 'init', i, names[i], volume_map)
+    app_names, init_names = names.container_names(containers,
+                                                  init_containers)
+    rows = [_container(item, rspec.ROLE_INIT, i, init_names[i], volume_map)
             for i, item in enumerate(init_containers)]
-    offset = len(init_containers)
-    rows += [_container(item, 'app', i, names[offset + i], volume_map)
+    rows += [_container(item, rspec.ROLE_APP, i, app_names[i], volume_map)
              for i, item in enumerate(containers)]
 
     cpu, memory = totals(containers, init_containers)
@@ -192,7 +178,7 @@ def build(template, ctx, default_requests=(None, None)):
         cpu=cpu,
         memory=memory,
         desired_state='running',
-        status='Creating',
+        status=names.CREATING,
         addresses={},
         hostname=hostname_for(name, capsule_uuid),
         volume_map=volume_map,
@@ -200,3 +186,43 @@ def build(template, ctx, default_requests=(None, None)):
         containers=rows,
     )
     return capsule, new_volumes, attach, attach_paths
+
+
+def to_spec(capsule, volumes):
+    """The CapsuleSpec the driver needs, from the capsule's rows.
+
+    :param capsule: a Capsule row with its containers.
+    :param volumes: its Volume rows.
+    """
+    def container_spec(row):
+        return rspec.ContainerSpec(
+            uuid=row.uuid, name=row.name, image=row.image,
+            role=(rspec.ROLE_INIT if row.role == rspec.ROLE_INIT
+                  else rspec.ROLE_APP),
+            command=tuple(row.command or ()),
+            environment=tuple(sorted((row.environment or {}).items())),
+            workdir=row.workdir,
+            ports=tuple(rspec.Port(p['containerPort'],
+                                   p.get('protocol', 'TCP').lower(),
+                                   p.get('hostPort'))
+                        for p in row.ports or ()),
+            cpu=row.cpu, memory=row.memory, tty=row.tty,
+            stdin=row.interactive,
+            mounts=tuple(rspec.Mount(m['volume_uuid'], m['path'],
+                                     bool(m.get('read_only')))
+                         for m in row.mounts or ()),
+            image_pull_policy=row.image_pull_policy,
+            healthcheck=(rspec.Healthcheck(**row.healthcheck)
+                         if row.healthcheck else None))
+
+    return rspec.CapsuleSpec(
+        uuid=capsule.uuid, project_id=capsule.project_id,
+        restart_policy=capsule.restart_policy,
+        containers=tuple(container_spec(c) for c in capsule.containers
+                         if c.role == rspec.ROLE_APP),
+        init_containers=tuple(container_spec(c) for c in capsule.containers
+                              if c.role == rspec.ROLE_INIT),
+        volumes=tuple(rspec.VolumeSpec(v.uuid, v.auto_remove, v.size)
+                      for v in volumes),
+        hostname=capsule.hostname,
+        termination_grace_period=capsule.termination_grace_period)

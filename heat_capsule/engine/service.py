@@ -1,6 +1,12 @@
-"""What the API handlers share: configuration, database, policy, runtime."""
+"""What the API handlers share: configuration, database, policy, runtime.
+
+The handlers reach Docker only through ``Services.docker()``: the runtime's
+driver, or in an API-only process one this wiring makes on first use. No
+handler builds a driver.
+"""
 
 import dataclasses
+import threading
 
 from heat_capsule.engine import conf as conf_mod
 from heat_capsule.engine.db import api as db_api
@@ -26,6 +32,28 @@ class Services:
     enforcer: object
     runtime: object
     host: object = None     # host.HostCPUs of the runtime's Docker host
+    # The driver of an API-only process (see docker()).
+    _own_driver: object = dataclasses.field(default=None, repr=False)
+    _driver_lock: object = dataclasses.field(
+        default_factory=threading.Lock, repr=False)
+
+    def docker(self):
+        """The Docker driver the API reads through: container logs,
+        published ports, removing a deleted volume.
+
+        The runtime's own driver when this process runs one; otherwise
+        (``[runtime] enabled = false``, a ``DetachedRuntime``) a driver made
+        from ``[runtime]``/``[isolation]`` on first use and kept, which
+        runs no reconciler and watches no events. Making it needs the
+        docker SDK, only then.
+        """
+        driver = getattr(self.runtime, 'driver', None)
+        if driver is not None:
+            return driver
+        with self._driver_lock:
+            if self._own_driver is None:
+                self._own_driver = make_driver(self.conf)
+            return self._own_driver
 
 
 def make_services(conf, runtime=None, db=None):
@@ -39,7 +67,7 @@ def make_services(conf, runtime=None, db=None):
 
 def make_driver(conf):
     # Imported here so that an API-only process needs no docker SDK.
-    from heat_capsule.engine.runtime import docker_driver
+    from heat_capsule.engine.runtime.docker import driver as docker_driver
     from heat_capsule.engine.runtime import limits
     from heat_capsule.engine.runtime import security
 

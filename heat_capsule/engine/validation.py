@@ -26,6 +26,7 @@ import jsonschema
 
 from heat_capsule import bounds
 from heat_capsule.engine.schemas import capsule as capsule_schema
+from heat_capsule import textutils
 
 
 class InvalidInput(Exception):
@@ -93,7 +94,8 @@ def _show(value):
     except Exception:  # e.g. an int too long to print
         text = '<value>'
     if len(text) > _MAX_SHOWN:
-        text = text[:_MAX_SHOWN - 4] + '...' + text[-1]
+        # Keep the closing quote or bracket of the repr.
+        text = textutils.shorten(text[:-1], _MAX_SHOWN - 1) + text[-1]
     return text
 
 

@@ -8,17 +8,14 @@ resource's ``validate()`` only turns each problem into its own exception.
 
 from heat_capsule import bounds
 from heat_capsule.heat import template as tmpl
+from heat_capsule import textutils
 
+# Longest value quoted in a message.
 _SHOWN = 60
 
 
-def _short(value):
-    """A value shortened for an error message."""
-    return value if len(value) <= _SHOWN else value[:_SHOWN - 3] + '...'
-
-
 def _quoted(value, problem):
-    return '"%s" %s.' % (_short(value), problem)
+    return '"%s" %s.' % (textutils.shorten(value, _SHOWN), problem)
 
 
 def container_problems(path, container, unresolved):

@@ -31,6 +31,8 @@ two lists.
 stack's status reason stays readable (Zun's schema errors run to 8 kB).
 """
 
+from heat_capsule import textutils
+
 # Extension names, as the engine advertises them.
 EXTENSIONS = (
     HEALTHCHECK, TERMINATION_GRACE_PERIOD, PAUSE, VOLUMES_API, ENDPOINTS,
@@ -41,19 +43,12 @@ EXTENSIONS = (
 
 # Longest service text put into a resource's status reason.
 REASON_MAX = 500
-ELLIPSIS = '...'
 
 
-def shorten(text, limit=REASON_MAX):
-    """``text`` cut to at most ``limit`` characters, ending in an ellipsis.
-
-    Text within the limit is returned as it is (log lines keep their line
-    breaks).
-    """
-    text = str(text)
-    if len(text) <= limit:
-        return text
-    return text[:limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
+def shorten(value, limit=REASON_MAX):
+    """``heat_capsule.textutils.shorten`` at the status-reason length: log
+    lines keep their line breaks."""
+    return textutils.shorten(value, limit)
 
 
 def advertised(client):

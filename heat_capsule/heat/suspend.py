@@ -16,12 +16,13 @@ import zunclient (the client plugin makes the calls).
 from heat.common import exception
 from heat.common.i18n import _
 
+from heat_capsule import names
 from heat_capsule.heat import template as tmpl
 
 # What a capsule may show while each action is under way, and when done.
-_WAITING = {tmpl.PAUSE: (tmpl.RUNNING,),
-            tmpl.UNPAUSE: (tmpl.PAUSED, tmpl.RESTARTING)}
-_DONE = {tmpl.PAUSE: tmpl.PAUSED, tmpl.UNPAUSE: tmpl.RUNNING}
+_WAITING = {tmpl.PAUSE: (names.RUNNING,),
+            tmpl.UNPAUSE: (names.PAUSED, names.RESTARTING)}
+_DONE = {tmpl.PAUSE: names.PAUSED, tmpl.UNPAUSE: names.RUNNING}
 
 
 class SuspendResumeMixin:

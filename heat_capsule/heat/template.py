@@ -33,6 +33,8 @@ volumes[].size, .volume_id, .auto_remove spec.volumes[].cinder.size, .volumeID,
 
 import re
 
+from heat_capsule import names
+
 # The client plugin name, as declared under ``heat.clients`` in setup.cfg.
 # Distinct from Heat's own ``zun`` plugin, which stops at microversion 1.36.
 CLIENT_NAME = 'zun_capsule'
@@ -43,15 +45,6 @@ CLIENT_NAME = 'zun_capsule'
 # of the bundled engine.
 MICROVERSION = '1.40'
 
-# Capsule statuses (Zun reuses the container status set for capsules).
-STATUSES = (
-    CREATING, CREATED, RUNNING, STOPPED, ERROR, DELETING, UNKNOWN, PAUSED,
-    RESTARTING,
-) = (
-    'Creating', 'Created', 'Running', 'Stopped', 'Error', 'Deleting',
-    'Unknown', 'Paused', 'Restarting',
-)
-CREATE_IN_PROGRESS_STATUSES = (CREATING, CREATED)
 # Capsule actions of the heat-capsule engine (POST /capsules/{id}/<action>),
 # behind stack suspend and resume; Zun has none for capsules.
 CAPSULE_ACTIONS = (PAUSE, UNPAUSE) = ('pause', 'unpause')
@@ -105,17 +98,12 @@ VOLUME_KEYS = (
     'name', 'size', 'volume_id', 'auto_remove',
 )
 
-RESTART_POLICIES = ('Always', 'OnFailure', 'Never')
 PROTOCOLS = ('TCP', 'UDP')
 IMAGE_PULL_POLICIES = ('Always', 'IfNotPresent', 'Never')
 
 # Zun's pattern for capsule, container and volume names (2-255 characters).
 NAME_PATTERN = '^[a-zA-Z0-9][a-zA-Z0-9_.-]+$'
 NAME_MAX_LENGTH = 255
-
-# Generated container names: "<prefix>-<1-based position in its list>".
-APP_NAME_PREFIX = 'container'
-INIT_NAME_PREFIX = 'init-container'
 
 
 def _given(value):
@@ -135,40 +123,6 @@ def _as_strings(mapping):
 def _put(target, key, value):
     if _given(value):
         target[key] = value
-
-
-def container_names(containers, init_containers):
-    """Return the effective names of the containers and init containers.
-
-    A container with a ``name`` keeps it. One without gets a stable name
-    from its position, ``container-<n>`` or ``init-container-<n>`` (n counts
-    from 1 within its own list), skipping any name the user already chose,
-    so the same properties always give the same names.
-    """
-    containers = containers or []
-    init_containers = init_containers or []
-    taken = {c.get(CONTAINER_NAME)
-             for c in list(containers) + list(init_containers)
-             if c.get(CONTAINER_NAME)}
-
-    def assign(items, prefix):
-        names = []
-        for position, item in enumerate(items, start=1):
-            name = item.get(CONTAINER_NAME)
-            if not name:
-                candidate = '%s-%d' % (prefix, position)
-                suffix = 1
-                name = candidate
-                while name in taken:
-                    suffix += 1
-                    name = '%s-%d' % (candidate, suffix)
-                taken.add(name)
-            names.append(name)
-        return names
-
-    app_names = assign(containers, APP_NAME_PREFIX)
-    init_names = assign(init_containers, INIT_NAME_PREFIX)
-    return app_names, init_names
 
 
 def relate_containers(properties, capsule):
@@ -193,18 +147,30 @@ def relate_containers(properties, capsule):
     """
     items = {CONTAINERS: properties.get(CONTAINERS) or [],
              INIT_CONTAINERS: properties.get(INIT_CONTAINERS) or []}
-    names = dict(zip((CONTAINERS, INIT_CONTAINERS),
-                     container_names(items[CONTAINERS],
-                                     items[INIT_CONTAINERS])))
+    given = dict(zip((CONTAINERS, INIT_CONTAINERS),
+                     names.container_names(items[CONTAINERS],
+                                           items[INIT_CONTAINERS])))
     related = []
     for key in (INIT_CONTAINERS, CONTAINERS):
         for index, found in enumerate(capsule.get(key) or []):
             if index < len(items[key]):
-                related.append((key, names[key][index], items[key][index],
+                related.append((key, given[key][index], items[key][index],
                                 found))
             else:
                 related.append((key, found.get('name'), None, found))
     return related
+
+
+def template_named(properties, capsule):
+    """``capsule`` (a view dict) with each container's ``name`` its template
+    name (:func:`relate_containers`), so reasons, the health gate and the
+    stability clock speak of the names the template author wrote."""
+    renamed = {CONTAINERS: [], INIT_CONTAINERS: []}
+    for key, name, _declared, found in relate_containers(properties,
+                                                         capsule):
+        renamed[key].append(dict(found, name=name))
+    return dict(capsule, containers=renamed[CONTAINERS],
+                init_containers=renamed[INIT_CONTAINERS])
 
 
 def build_container(container, name):
@@ -259,7 +225,8 @@ def build_template(properties, default_name=None):
     """
     containers = properties.get(CONTAINERS) or []
     init_containers = properties.get(INIT_CONTAINERS) or []
-    names, init_names = container_names(containers, init_containers)
+    app_names, init_names = names.container_names(containers,
+                                                  init_containers)
 
     metadata = {}
     _put(metadata, 'name', properties.get(NAME) or default_name)
@@ -268,7 +235,7 @@ def build_template(properties, default_name=None):
          _as_strings(properties.get(ANNOTATIONS) or {}))
 
     spec = {'containers': [build_container(c, n)
-                           for c, n in zip(containers, names)]}
+                           for c, n in zip(containers, app_names)]}
     _put(spec, 'restartPolicy', properties.get(RESTART_POLICY))
     _put(spec, 'terminationGracePeriodSeconds',
          properties.get(TERMINATION_GRACE_PERIOD))

@@ -38,12 +38,14 @@ restarts of a long-running service do not fail a check; new ones do).
 import dataclasses
 import re
 
+from heat_capsule import names
+from heat_capsule.heat import template as tmpl
+
 OUTCOMES = (WAIT, COMPLETE, FAIL) = ('wait', 'complete', 'fail')
 
-IN_PROGRESS = ('Creating', 'Created')
+IN_PROGRESS = names.IN_PROGRESS_STATUSES
 # Restart policies that leave a container stopped after exit code 0.
-LEAVES_CLEAN_EXIT = ('Never', 'OnFailure')
-RESTARTS_ON_FAILURE = ('Always', 'OnFailure')
+LEAVES_CLEAN_EXIT = (names.NEVER, names.ON_FAILURE)
 HEALTHY, UNHEALTHY = 'healthy', 'unhealthy'
 
 # docker ps's STATUS text (Zun's status_detail): "Exited (1) 3 seconds ago".
@@ -91,27 +93,27 @@ def _judge_container(container, restart_policy, healthy_wanted, baseline,
         restarted = ' and was restarted %d time%s by its restart policy ' \
             '(%s)' % (restarts, '' if restarts == 1 else 's', restart_policy)
     fault = None
-    if status == 'Restarting':
+    if status == names.RESTARTING:
         fault = '%s and is being restarted by its restart policy (%s)' % (
             _exit_words(container, code), restart_policy)
         if restarts > 0:
             fault += ', %d restart%s so far' % (
                 restarts, '' if restarts == 1 else 's')
-    elif status == 'Running':
+    elif status == names.RUNNING:
         if restarts > 0:
             fault = '%s%s' % (_exit_words(container, code), restarted)
-    elif status in ('Stopped', 'Dead'):
-        if (status == 'Stopped' and code == 0 and not restarts
+    elif status in (names.STOPPED, names.DEAD):
+        if (status == names.STOPPED and code == 0 and not restarts
                 and restart_policy in LEAVES_CLEAN_EXIT
                 and not healthy_wanted):
             return COMPLETE, None, None
         fault = _exit_words(container, code) + restarted
-        if status == 'Dead':
+        if status == names.DEAD:
             fault = 'is dead (%s)' % fault
         elif code == 0 and healthy_wanted:
             fault += ' before its healthcheck reported healthy'
-        elif not restarts and (restart_policy == 'Always' or (
-                restart_policy == 'OnFailure' and code != 0)):
+        elif not restarts and (restart_policy == names.ALWAYS or (
+                restart_policy == names.ON_FAILURE and code != 0)):
             fault += ' (restart policy %s restarts it)' % restart_policy
     elif status in IN_PROGRESS:
         return WAIT, '%s is %s' % (name, status), None
@@ -138,8 +140,8 @@ def _judge_container(container, restart_policy, healthy_wanted, baseline,
     return COMPLETE, None, None
 
 
-def judge(capsule, restart_policy='Always', healthchecked=(),
-          stable_seconds=1.0, baseline=None, ages=None):
+def judge(capsule, restart_policy=names.DEFAULT_RESTART_POLICY,
+          healthchecked=(), stable_seconds=1.0, baseline=None, ages=None):
     """The verdict on one reading of a capsule.
 
     :param capsule: the capsule as the service shows it (a dict).
@@ -158,12 +160,12 @@ def judge(capsule, restart_policy='Always', healthchecked=(),
     if status in IN_PROGRESS:
         return Verdict(WAIT, 'still %s' % status)
     reason = capsule.get('status_reason') or 'no reason given'
-    if status == 'Deleting':
+    if status == names.DELETING:
         return Verdict(FAIL, 'the capsule is being deleted: %s' % reason)
     faults, waiting, failing, retry = [], [], [], []
     for container in capsule.get('containers') or []:
         name = container.get('name')
-        if status == 'Error' and container.get('status') == 'Error':
+        if status == names.ERROR and container.get('status') == names.ERROR:
             continue    # never started: the capsule's reason says why
         age = container.get('uptime')
         if age is None:
@@ -180,9 +182,9 @@ def judge(capsule, restart_policy='Always', healthchecked=(),
                 retry.append(left)
     if faults:
         return Verdict(FAIL, '; '.join(faults), failing=tuple(failing))
-    if status == 'Error':
+    if status == names.ERROR:
         return Verdict(FAIL, reason)
-    if status not in ('Running', 'Stopped'):
+    if status not in (names.RUNNING, names.STOPPED):
         return Verdict(FAIL, 'status %s: %s' % (status, reason))
     if waiting:
         return Verdict(WAIT, 'not ready yet: %s' % ', '.join(waiting),
@@ -202,3 +204,49 @@ def exit_codes(capsule):
     return {c.get('name'): exit_code(c)
             for c in ((capsule.get('init_containers') or [])
                       + (capsule.get('containers') or []))}
+
+
+def running_ages(seen, capsule, now):
+    """{app container name: seconds Heat has seen it running}: the fallback
+    clock of :func:`judge` for a service whose containers carry no
+    ``uptime`` (Zun).
+
+    :param seen: {name: (restart count, ``now`` first seen running)},
+        kept by the caller between readings and updated here: a container
+        not running, or restarted since, starts again from ``now``.
+    :param now: a monotonic time, in seconds.
+    """
+    for container in capsule.get('containers') or []:
+        name, count = container.get('name'), container.get('restart_count')
+        if container.get('status') != names.RUNNING:
+            seen.pop(name, None)
+        elif seen.get(name, (None,))[0] != count or name not in seen:
+            seen[name] = (count, now)
+    return {name: now - since for name, (_count, since) in seen.items()}
+
+
+def healthchecked(properties, capsule):
+    """The app containers ``created_when: healthy`` waits for.
+
+    :param properties: the resource properties; a container counts when
+        the template gives it a healthcheck (by position: a real Zun
+        renames the containers).
+    :param capsule: the service's view of the capsule.
+    :returns: (set of their names, the name of one the service does not
+        report a healthcheck for while the capsule is Running, else None):
+        a service that does not report the checks it was given (a real Zun
+        has none in capsules) would never say healthy, which must fail.
+        The engine shows the checks from the create on; they are judged
+        once the capsule runs.
+    """
+    asked = set()
+    for key, name, declared, container in tmpl.relate_containers(
+            properties, capsule):
+        if key != tmpl.CONTAINERS or not (declared or {}).get(
+                tmpl.HEALTHCHECK):
+            continue
+        asked.add(name)
+        if capsule.get('status') == names.RUNNING and \
+                not container.get('healthcheck'):
+            return asked, container.get('name')
+    return asked, None

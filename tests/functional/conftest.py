@@ -19,7 +19,7 @@ import uuid  # noqa: E402
 import docker  # noqa: E402
 import pytest  # noqa: E402
 
-from heat_capsule.engine.runtime import docker_driver  # noqa: E402
+from heat_capsule.engine.runtime.docker import driver as docker_driver  # noqa: E402
 from heat_capsule.engine.runtime import images  # noqa: E402
 from heat_capsule.engine.runtime import spec  # noqa: E402
 from tests.support import engine as engine_support  # noqa: E402

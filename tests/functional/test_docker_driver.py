@@ -13,7 +13,8 @@ import uuid
 import docker
 import pytest
 
-from heat_capsule.engine.runtime import docker_driver
+from heat_capsule.engine.runtime.docker import driver as docker_driver
+from heat_capsule.engine.runtime.docker import naming
 from heat_capsule.engine.runtime import images
 from heat_capsule.engine.runtime import security
 from heat_capsule.engine.runtime import spec
@@ -99,7 +100,7 @@ def test_addresses_and_hostname_come_from_the_sandbox(driver, new_capsule):
     assert ipaddress.ip_address(address.addr) in ipaddress.ip_network(
         network.subnet)
     assert address.port   # the endpoint id
-    assert driver.hostname(capsule.uuid) == docker_driver.default_hostname(
+    assert driver.hostname(capsule.uuid) == naming.default_hostname(
         capsule.uuid)
     assert driver.addresses(str(uuid.uuid4())) == []
 
@@ -197,7 +198,7 @@ def test_volumes_outlive_their_capsule_until_removed(driver, docker_client,
                       spec.LABEL_CAPSULE: capsule.uuid,
                       spec.LABEL_AUTO_REMOVE: 'false',
                       spec.LABEL_ENGINE: driver.instance,
-                      docker_driver.LABEL_SIZE: '2.5'}
+                      naming.LABEL_SIZE: '2.5'}
     with pytest.raises(spec.CapsuleRuntimeError, match='in use'):
         driver.remove_volume(volume.uuid)
 

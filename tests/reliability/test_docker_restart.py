@@ -34,7 +34,7 @@ import time
 import pytest
 import requests
 
-from heat_capsule.engine.runtime import docker_driver
+from heat_capsule.engine.runtime.docker import state as docker_state
 from heat_capsule.engine.runtime import images
 from heat_capsule.engine.runtime import spec as rspec
 from tests import reliability
@@ -114,7 +114,7 @@ def labelled(client, instance):
 
 
 def started(attrs):
-    return docker_driver._parse_time(attrs['State']['StartedAt'])
+    return docker_state.parse_time(attrs['State']['StartedAt'])
 
 
 def docker_name(capsule_uuid, name=None):

@@ -3,9 +3,10 @@
 import types
 
 from heat_capsule.engine import records
-from heat_capsule.engine.runtime import docker_driver
-from heat_capsule.engine.runtime import reconciler
+from heat_capsule.engine.runtime.docker import config as docker_config
+from heat_capsule.engine.runtime.docker import state as docker_state
 from heat_capsule.engine.runtime import spec as rspec
+from heat_capsule.engine.runtime import status as status_rules
 from heat_capsule.engine.views import capsule as views
 
 
@@ -20,11 +21,11 @@ def test_records_fill_in_the_defaults():
 def test_docker_gets_a_shell_test_and_nanoseconds():
     check = rspec.Healthcheck(cmd='test -f /ready', interval=2, timeout=1,
                               retries=4, start_period=3)
-    assert docker_driver._docker_healthcheck(check) == {
+    assert docker_config.healthcheck(check) == {
         'test': ['CMD-SHELL', 'test -f /ready'],
         'interval': 2000000000, 'timeout': 1000000000, 'retries': 4,
         'start_period': 3000000000}
-    assert docker_driver._docker_healthcheck(None) is None
+    assert docker_config.healthcheck(None) is None
 
 
 def _state(status='running', health=None, log=None):
@@ -36,32 +37,32 @@ def _state(status='running', health=None, log=None):
 
 def test_health_of_a_passing_check_has_no_output():
     log = [{'ExitCode': 0, 'Output': 'fine\n'}]
-    assert docker_driver._health(_state(health='healthy', log=log)) == \
+    assert docker_state.health_of(_state(health='healthy', log=log)) == \
         ('healthy', None)
 
 
 def test_health_keeps_the_output_of_a_failed_probe():
     log = [{'ExitCode': 0, 'Output': 'ok'},
            {'ExitCode': 1, 'Output': 'connection refused\n'}]
-    assert docker_driver._health(_state(health='unhealthy', log=log)) == \
+    assert docker_state.health_of(_state(health='unhealthy', log=log)) == \
         ('unhealthy', 'connection refused')
 
 
 def test_a_silent_failed_probe_says_so():
     log = [{'ExitCode': 7, 'Output': ''}]
-    status, output = docker_driver._health(_state(health='starting',
-                                                  log=log))
+    status, output = docker_state.health_of(
+        _state(health='starting', log=log))
     assert status == 'starting' and 'code 7' in output
 
 
 def test_a_stopped_container_has_no_health():
-    assert docker_driver._health(_state('exited', health='unhealthy')) == \
+    assert docker_state.health_of(_state('exited', health='unhealthy')) == \
         (None, None)
-    assert docker_driver._health(_state()) == (None, None)
+    assert docker_state.health_of(_state()) == (None, None)
 
 
 def test_health_is_read_from_docker_ps_status_text():
-    parse = docker_driver._health_from_status
+    parse = docker_state.health_from_status
     assert parse('Up 3 seconds (healthy)') == 'healthy'
     assert parse('Up 3 seconds (unhealthy)') == 'unhealthy'
     assert parse('Up 1 second (health: starting)') == 'starting'
@@ -70,9 +71,9 @@ def test_health_is_read_from_docker_ps_status_text():
 
 
 def test_status_detail_shows_health_as_docker_ps_does():
-    detail = docker_driver._status_detail(_state(health='starting'))
+    detail = docker_state.status_detail(_state(health='starting'))
     assert detail.startswith('Up ') and detail.endswith('(health: starting)')
-    assert docker_driver._status_detail(
+    assert docker_state.status_detail(
         _state(health='healthy')).endswith('(healthy)')
 
 
@@ -118,14 +119,14 @@ def test_an_unhealthy_container_is_named_in_the_capsule_reason():
     observed = {'sandbox': _container_state(),
                 '1': _container_state('unhealthy', 'HTTP 503'),
                 '2': _container_state('healthy')}
-    assert reconciler.derive_status(None, rows, observed) == (
+    assert status_rules.derive_status(None, rows, observed) == (
         'Running', 'Container web is unhealthy: HTTP 503')
     observed['1'] = _container_state('starting', 'refused')
-    assert reconciler.derive_status(None, rows, observed) == ('Running',
-                                                              None)
+    assert status_rules.derive_status(None, rows, observed) == (
+        'Running', None)
 
 
 def test_a_health_change_is_written():
     row = _row(health_status='starting')
-    values = reconciler._container_values(_container_state('healthy'), row)
-    assert reconciler._changed(row, values)
+    values = status_rules.container_values(_container_state('healthy'), row)
+    assert status_rules.changed(row, values)

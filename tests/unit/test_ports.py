@@ -10,6 +10,7 @@ from heat_capsule.engine import errors
 from heat_capsule.engine.handlers import endpoint
 from heat_capsule.engine.runtime import ports
 from heat_capsule.engine.runtime import spec
+from heat_capsule.engine.views import endpoint as endpoint_view
 
 
 def _record(*port_lists):
@@ -96,11 +97,11 @@ def test_endpoints_pair_declared_ports_with_what_docker_publishes():
                {'containerPort': 53, 'protocol': 'UDP'},
                {'containerPort': 99, 'protocol': 'TCP'}])]
     assert [(e['container'], e['container_port'], e['protocol'],
-             e['host_port']) for e in ports.endpoints(
+             e['host_port']) for e in endpoint_view.endpoints(
                  containers, published)] == [
         ('a', 80, 'tcp', 4321), ('b', 80, 'tcp', 32768),
         ('b', 53, 'udp', 32769)]
-    assert ports.endpoints(containers, {}) == []
+    assert endpoint_view.endpoints(containers, {}) == []
 
 
 def test_the_driver_publishes_on_the_configured_address():

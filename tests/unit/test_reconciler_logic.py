@@ -4,8 +4,8 @@ import threading
 import time
 import types
 
-from heat_capsule.engine.runtime import reconciler
 from heat_capsule.engine.runtime import spec as rspec
+from heat_capsule.engine.runtime import status as status_rules
 from heat_capsule.engine.runtime import workqueue
 
 
@@ -69,7 +69,7 @@ SANDBOX = state('Running')
 
 def derive(**observed):
     observed = {k.lstrip('_'): v for k, v in observed.items()}
-    return reconciler.derive_status(None, ROWS, observed)
+    return status_rules.derive_status(None, ROWS, observed)
 
 
 def test_all_running_is_running():

@@ -2,9 +2,12 @@
 
 import types
 
+from hypothesis import given
+from hypothesis import strategies as st
 import pytest
 
 from heat_capsule.engine import records
+from heat_capsule.heat import template as heat_template
 
 CTX = types.SimpleNamespace(project_id='p', user_id='u')
 
@@ -64,12 +67,13 @@ def test_build_joins_command_and_args_and_names_containers():
                         container(command=['sh', '-c'], args=['echo hi'],
                                   env={'A': 'b'}, ports=[
                                       {'containerPort': 80}]),
-                        container(name='container-2', args=['x']),
+                        container(name='container-3', args=['x']),
                         container()]}}
     capsule, new_volumes, attach, _ = records.build(template, CTX)
     roles = [(c.role, c.name, c.position) for c in capsule.containers]
-    assert roles == [('init', 'init-0', 0), ('app', 'container-0', 0),
-                     ('app', 'container-2', 1), ('app', 'container-2-1', 2)]
+    assert roles == [('init', 'init-container-1', 0),
+                     ('app', 'container-1', 0), ('app', 'container-3', 1),
+                     ('app', 'container-3-2', 2)]
     first = capsule.containers[1]
     assert first.command == ['sh', '-c', 'echo hi']
     assert first.ports == [{'containerPort': 80, 'protocol': 'TCP'}]
@@ -100,3 +104,35 @@ def test_build_splits_new_and_claimed_volumes():
                        'read_only': False},
                       {'volume_uuid': claimed, 'path': '/b',
                        'read_only': True}]
+
+
+# Names a user may give, chosen to collide with the generated ones.
+_GIVEN_NAMES = st.one_of(st.none(), st.sampled_from(
+    ['web', 'container-1', 'container-2', 'container-1-2',
+     'init-container-1', 'init-container-2']))
+
+
+@given(st.lists(_GIVEN_NAMES, min_size=1, max_size=4),
+       st.lists(_GIVEN_NAMES, max_size=3))
+def test_engine_names_unnamed_containers_as_the_heat_side_does(apps, inits):
+    """One default-naming rule: a template sent without names (openstack
+    capsule create) gets the names OS::Zun::Capsule would have sent."""
+    given_names = [n for n in apps + inits if n]
+    if len(given_names) != len(set(given_names)):
+        return      # duplicate names are a 400 before records are built
+    sent = heat_template.build_template({
+        'containers': [{'name': n, 'image': 'busybox'} for n in apps],
+        'init_containers': [{'name': n, 'image': 'busybox'}
+                            for n in inits]})['spec']
+    template = {'kind': 'capsule', 'spec': {
+        'containers': [container(**({'name': n} if n else {}))
+                       for n in apps],
+        'initContainers': [container(**({'name': n} if n else {}))
+                           for n in inits]}}
+    capsule = records.build(template, CTX)[0]
+    by_role = {}
+    for row in capsule.containers:
+        by_role.setdefault(row.role, []).append(row.name)
+    assert by_role.get('app', []) == [c['name'] for c in sent['containers']]
+    assert by_role.get('init', []) == [
+        c['name'] for c in sent.get('initContainers', [])]

@@ -10,9 +10,12 @@ import types
 
 import pytest
 
-from heat_capsule.engine.runtime import docker_driver
+from heat_capsule.engine import records
+from heat_capsule.engine.runtime.docker import driver as docker_driver
+from heat_capsule.engine.runtime.docker import membership
 from heat_capsule.engine.runtime import reconciler
 from heat_capsule.engine.runtime import spec as rspec
+from heat_capsule.engine.runtime import status as status_rules
 
 
 def state(status, exit_code=None, docker_id='d', uuid=None):
@@ -21,7 +24,7 @@ def state(status, exit_code=None, docker_id='d', uuid=None):
                                 exit_code=exit_code)
 
 
-# --- reconciler.restart_wanted -----------------------------------------------
+# --- status.restart_wanted ---------------------------------------------------
 
 @pytest.mark.parametrize('policy,code,wanted', [
     ('always', 137, True), ('always', 0, True), ('always', 143, True),
@@ -32,21 +35,21 @@ def state(status, exit_code=None, docker_id='d', uuid=None):
     (None, 0, True),                  # Zun's default policy is Always
 ])
 def test_a_stopped_container_follows_its_policy(policy, code, wanted):
-    assert reconciler.restart_wanted(policy, state('Stopped', code)) is \
+    assert status_rules.restart_wanted(policy, state('Stopped', code)) is \
         wanted
 
 
 @pytest.mark.parametrize('status', ['Running', 'Restarting', 'Created',
                                     'Paused', 'Dead', 'Deleting'])
 def test_only_stopped_containers_are_concerned(status):
-    assert reconciler.restart_wanted('always', state(status, 137)) is False
+    assert status_rules.restart_wanted('always', state(status, 137)) is False
 
 
 def test_a_missing_container_is_not_restarted():
-    assert reconciler.restart_wanted('always', None) is False
+    assert status_rules.restart_wanted('always', None) is False
 
 
-# --- docker_driver._rejoins --------------------------------------------------
+# --- docker.membership.rejoins -----------------------------------------------
 
 SANDBOX = {'Id': 'sandbox-id',
            'State': {'Status': 'running',
@@ -72,19 +75,19 @@ def app_info(status='exited', policy='always', exit_code=137,
 ])
 def test_an_app_stopped_with_its_sandbox_rejoins_by_policy(policy, code,
                                                            rejoins):
-    assert docker_driver._rejoins(app_info(policy=policy, exit_code=code),
-                                  SANDBOX) is rejoins
+    assert membership.rejoins(app_info(policy=policy, exit_code=code),
+                              SANDBOX) is rejoins
 
 
 def test_an_app_stopped_in_the_current_run_is_left_alone():
     """Stopped by hand after the sandbox started: Docker's business."""
     info = app_info(started='2026-01-01T10:00:06.000000000Z')
-    assert docker_driver._rejoins(info, SANDBOX) is False
+    assert membership.rejoins(info, SANDBOX) is False
 
 
 def test_an_app_of_another_sandbox_does_not_rejoin():
     info = app_info(network='container:older-sandbox')
-    assert docker_driver._rejoins(info, SANDBOX) is False
+    assert membership.rejoins(info, SANDBOX) is False
     # ... it is replaced instead, its policy wanting it running.
     driver = docker_driver.DockerDriver('unix:///nonexistent', 'img', 'net')
     container = types.SimpleNamespace(uuid='c1')
@@ -92,10 +95,10 @@ def test_an_app_of_another_sandbox_does_not_rejoin():
 
 
 def test_running_or_init_containers_do_not_rejoin():
-    assert docker_driver._rejoins(app_info(status='running'),
-                                  SANDBOX) is False
-    assert docker_driver._rejoins(app_info(role='init', policy='no'),
-                                  SANDBOX) is False
+    assert membership.rejoins(app_info(status='running'),
+                              SANDBOX) is False
+    assert membership.rejoins(app_info(role='init', policy='no'),
+                              SANDBOX) is False
 
 
 def test_a_rejoining_app_is_not_replaced():
@@ -143,7 +146,7 @@ def repairer(monkeypatch):
         return rspec.CapsuleSpec(uuid=capsule.uuid, project_id='p',
                                  restart_policy=capsule.restart_policy,
                                  containers=apps)
-    monkeypatch.setattr(reconciler, 'to_spec', to_spec)
+    monkeypatch.setattr(records, 'to_spec', to_spec)
     conf = types.SimpleNamespace(runtime=types.SimpleNamespace(
         sync_workers=1, shutdown_timeout=5))
     db = types.SimpleNamespace(volumes_of=lambda uuid: [])

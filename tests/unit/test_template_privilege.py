@@ -19,7 +19,6 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from heat_capsule.engine import records
-from heat_capsule.engine.runtime import reconciler
 from heat_capsule.engine.runtime import security
 from heat_capsule.engine.runtime import spec as rspec
 from heat_capsule.engine import validation
@@ -76,7 +75,7 @@ CTX = types.SimpleNamespace(project_id='p', user_id='u')
 def runtime_spec(template):
     """The CapsuleSpec the driver would get, without the random uuids."""
     capsule, volumes, _attach, _paths = records.build(template, CTX)
-    made = reconciler.to_spec(capsule, volumes)
+    made = records.to_spec(capsule, volumes)
     return _without_ids(dataclasses.asdict(made))
 
 

@@ -23,6 +23,7 @@ from heat_capsule.engine.db import host_ports
 from heat_capsule.engine.db import migrations
 from heat_capsule.engine.db import models
 from heat_capsule.engine.db import quota as quota_db
+from heat_capsule import names
 
 SORT_KEYS = ('id', 'uuid', 'name', 'status', 'created_at', 'updated_at',
              'project_id', 'user_id', 'cpu', 'memory')
@@ -304,7 +305,8 @@ class Database(quota_db.QuotaQueries):
         """
         return self.update_capsule(uuid, if_desired=('running', 'paused'),
                                    desired_state='deleted',
-                                   status='Deleting', status_reason=None)
+                                   status=names.DELETING,
+                                   status_reason=None)
 
     def purge_capsule(self, uuid):
         """Delete a capsule's rows; release or delete its volumes.

@@ -19,6 +19,7 @@ from heat_capsule.engine import records
 from heat_capsule.engine.runtime import stopping
 from heat_capsule.engine import validation
 from heat_capsule.engine.views import capsule as capsule_view
+from heat_capsule.engine.views import volume as volume_view
 
 
 def _not_found(ident):
@@ -169,12 +170,5 @@ def list_capsule_volumes(req):
     """
     capsule = _lookup(req, req.urlvars['ident'])
     util.enforce(req, 'capsule:get', capsule.project_id)
-    by_uuid = {v.uuid: v for v in req.services.db.volumes_of(capsule.uuid)}
-    volumes = []
-    for name, volume_uuid in sorted((capsule.volume_map or {}).items()):
-        volume = by_uuid.get(volume_uuid)
-        volumes.append({
-            'name': name, 'id': volume_uuid,
-            'size': volume.size if volume else None,
-            'auto_remove': volume.auto_remove if volume else None})
-    return util.json_response(200, {'volumes': volumes})
+    return util.json_response(200, volume_view.capsule_volumes(
+        capsule, req.services.db.volumes_of(capsule.uuid)))

@@ -42,15 +42,12 @@ deleted, so its full log stays readable here; after the delete it is a 404.
 
 import datetime
 import re
-import threading
 import uuid as uuidlib
-
-from oslo_utils import strutils
 
 from heat_capsule.engine import errors
 from heat_capsule.engine.handlers import util
 from heat_capsule.engine.runtime import spec as runtime_spec
-from heat_capsule.engine import service
+from heat_capsule import names
 
 PARAMETERS = ('stdout', 'stderr', 'timestamps', 'tail', 'since')
 # The most log text one answer carries (the newest part is kept).
@@ -59,29 +56,11 @@ MAX_LOG_BYTES = 8 * 1024 * 1024
 _MAX_TAIL = 2 ** 31 - 1
 # 9999-12-31T23:59:59Z: a later since is just as much in the future.
 _MAX_SINCE = 253402300799
-_BOOLS = ', '.join(strutils.TRUE_STRINGS + strutils.FALSE_STRINGS)
 _EPOCH = re.compile(r'^([0-9]+)(?:\.([0-9]+))?$')
 _DATETIME = re.compile(
     r'^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})'
     r'(?:[.,]([0-9]{1,9}))?'
     r'(?:([Zz])|([+-])([0-9]{2}):?([0-9]{2}))?$')
-_DRIVER_LOCK = threading.Lock()
-
-
-def _invalid(name, value, expected):
-    shown = value if len(value) <= 64 else value[:61] + '...'
-    return errors.InvalidParameterValue(
-        "Invalid value %r for parameter '%s': %s" % (shown, name, expected))
-
-
-def _bool(req, name, default):
-    value = req.GET.get(name)
-    if value is None:
-        return default
-    try:
-        return strutils.bool_from_string(value, strict=True)
-    except ValueError:
-        raise _invalid(name, value, 'valid values are %s.' % _BOOLS)
 
 
 def _tail(req):
@@ -90,8 +69,9 @@ def _tail(req):
         return 'all'
     digits = value.strip()
     if not re.match(r'^[0-9]+$', digits):
-        raise _invalid('tail', value, "use 'all' or a number of lines (an "
-                       "integer >= 0).")
+        raise util.invalid_parameter(
+            'tail', value, "Use 'all' or a number of lines (an integer "
+            ">= 0).")
     digits = digits.lstrip('0') or '0'
     if len(digits) > 10 or int(digits) > _MAX_TAIL:
         return 'all'
@@ -113,11 +93,11 @@ def _since(req):
             return float('%s.%s' % (whole, epoch.group(2)[:9]))
         return int(whole)
     moment = _DATETIME.match(text)
-    expected = ('use seconds since the epoch or a UTC date and time '
+    expected = ('Use seconds since the epoch or a UTC date and time '
                 '(YYYY-MM-DD HH:MM:SS[,fff], also ISO 8601 with T and an '
                 'offset).')
     if not moment:
-        raise _invalid('since', value, expected)
+        raise util.invalid_parameter('since', value, expected)
     (year, month, day, hour, minute, second, fraction, zulu, sign,
      off_hours, off_minutes) = moment.groups()
     try:
@@ -132,7 +112,7 @@ def _since(req):
             tzinfo=zone)
         seconds = when.timestamp()
     except (ValueError, OverflowError):
-        raise _invalid('since', value, expected)
+        raise util.invalid_parameter('since', value, expected)
     if seconds < 1:
         return None
     return int(seconds) if seconds == int(seconds) else seconds
@@ -144,12 +124,12 @@ def _params(req):
         raise errors.InvalidParameterValue(
             "Unknown query parameter '%s'; this call takes %s."
             % (unknown[0], ', '.join(PARAMETERS)))
-    stdout = _bool(req, 'stdout', True)
-    stderr = _bool(req, 'stderr', True)
+    stdout = util.bool_param(req, 'stdout', True)
+    stderr = util.bool_param(req, 'stderr', True)
     if not stdout and not stderr:
         stdout = stderr = True
     return {'stdout': stdout, 'stderr': stderr,
-            'timestamps': _bool(req, 'timestamps', False),
+            'timestamps': util.bool_param(req, 'timestamps'),
             'tail': _tail(req), 'since': _since(req)}
 
 
@@ -181,23 +161,10 @@ def _lookup(req, ident):
     return found
 
 
-def runtime_driver(services):
-    """The runtime's Docker driver; an API-only process makes its own."""
-    runtime = services.runtime
-    driver = getattr(runtime, 'driver', None)
-    if driver is None:
-        with _DRIVER_LOCK:
-            driver = getattr(runtime, 'driver', None)
-            if driver is None:
-                driver = service.make_driver(services.conf)
-                runtime.driver = driver
-    return driver
-
-
 def _no_docker_container(container, capsule):
-    if container.status == 'Creating':
+    if container.status == names.CREATING:
         why = 'it has not been created in Docker (yet)'
-    elif container.status == 'Error' and container.started_at is None:
+    elif container.status == names.ERROR and container.started_at is None:
         why = 'it has not been created in Docker (its capsule failed first)'
     else:
         why = 'its Docker container no longer exists'
@@ -213,7 +180,7 @@ def container_logs(req):
     util.enforce(req, 'container:logs', capsule.project_id)
     params = _params(req)
     try:
-        found = runtime_driver(req.services).container_logs(
+        found = req.services.docker().container_logs(
             capsule.uuid, container.uuid, max_bytes=MAX_LOG_BYTES, **params)
     except runtime_spec.DockerUnavailable as exc:
         raise errors.ServiceUnavailable(

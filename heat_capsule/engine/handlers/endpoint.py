@@ -12,10 +12,9 @@
 
 from heat_capsule.engine import errors
 from heat_capsule.engine.handlers import capsule as capsule_handlers
-from heat_capsule.engine.handlers import container as container_handlers
 from heat_capsule.engine.handlers import util
-from heat_capsule.engine.runtime import ports as runtime_ports
 from heat_capsule.engine.runtime import spec as runtime_spec
+from heat_capsule.engine.views import endpoint as endpoint_view
 
 PRIVILEGED_BELOW = 1024   # as Linux's ip_unprivileged_port_start default
 
@@ -35,7 +34,7 @@ def check_host_ports(capsule, conf):
             if not host_port:
                 continue
             field = 'template.spec.%s[%d].ports[%d].hostPort' % (
-                'initContainers' if container.role == 'init'
+                'initContainers' if container.role == runtime_spec.ROLE_INIT
                 else 'containers', container.position, index)
             protocol = port.get('protocol', 'TCP')
             if host_port < PRIVILEGED_BELOW and \
@@ -75,8 +74,7 @@ def list_capsule_endpoints(req):
     capsule = capsule_handlers._lookup(req, req.urlvars['ident'])
     util.enforce(req, 'capsule:get', capsule.project_id)
     try:
-        published = container_handlers.runtime_driver(
-            req.services).published_ports(capsule.uuid)
+        published = req.services.docker().published_ports(capsule.uuid)
     except runtime_spec.DockerUnavailable as exc:
         raise errors.ServiceUnavailable(
             'Cannot read the endpoints of capsule %s: %s'
@@ -84,5 +82,5 @@ def list_capsule_endpoints(req):
     except runtime_spec.CapsuleRuntimeError as exc:
         raise errors.APIError(str(exc))
     containers = [(c.name, c.ports) for c in capsule.containers]
-    return util.json_response(200, {'endpoints': runtime_ports.endpoints(
-        containers, published)})
+    return util.json_response(200, endpoint_view.endpoint_list(
+        containers, published))

@@ -1,8 +1,10 @@
 """``GET /v1/openapi.json``: an OpenAPI 3.0 description of the API.
 
 Built as a plain dict from the same sources the engine uses: the request
-body schema is ``schemas.capsule.CREATE`` itself, the version range comes
-from ``microversion``. ``tests/unit/test_openapi.py`` checks that every
+body schema is ``schemas.capsule.CREATE`` itself, the response schemas are
+the ones each view module declares beside the view (``views.capsule``,
+``views.volume``, ``views.endpoint``), the version range comes from
+``microversion``. ``tests/unit/test_openapi.py`` checks that every
 route of ``handler.ROUTES`` (and each of its methods) is described here.
 
 The document is served behind authentication like every other ``/v1``
@@ -22,6 +24,10 @@ from heat_capsule.engine import microversion
 from heat_capsule.engine.handlers import quota as quota_handlers
 from heat_capsule.engine.handlers import util
 from heat_capsule.engine.schemas import capsule as capsule_schema
+from heat_capsule.engine.views import capsule as capsule_view
+from heat_capsule.engine.views import endpoint as endpoint_view
+from heat_capsule.engine.views import error as error_view
+from heat_capsule.engine.views import volume as volume_view
 
 OPENAPI_VERSION = '3.0.3'
 
@@ -32,183 +38,9 @@ def _request_schema():
     return schema
 
 
-_NULLABLE_STRING = {'type': 'string', 'nullable': True}
-_LINKS = {'type': 'array', 'items': {
-    'type': 'object', 'required': ['href', 'rel'],
-    'properties': {'href': {'type': 'string'}, 'rel': {'type': 'string'}}}}
-_STRING_MAP = {'type': 'object', 'additionalProperties': {'type': 'string'}}
-
-CONTAINER_VIEW = {
-    'type': 'object',
-    'properties': {
-        'uuid': {'type': 'string', 'format': 'uuid'},
-        'name': _NULLABLE_STRING,
-        'image': {'type': 'string'},
-        'command': {'type': 'array', 'items': {'type': 'string'}},
-        'status': {'type': 'string'},
-        'status_reason': _NULLABLE_STRING,
-        'status_detail': _NULLABLE_STRING,
-        'task_state': _NULLABLE_STRING,
-        'cpu': {'type': 'number', 'nullable': True},
-        'memory': _NULLABLE_STRING,
-        'environment': _STRING_MAP,
-        'workdir': _NULLABLE_STRING,
-        'ports': {'type': 'array', 'items': {'type': 'integer'}},
-        'hostname': _NULLABLE_STRING,
-        'labels': _STRING_MAP,
-        'addresses': {'type': 'object'},
-        'restart_policy': {'type': 'object'},
-        'interactive': {'type': 'boolean'},
-        'tty': {'type': 'boolean'},
-        'image_driver': _NULLABLE_STRING,
-        'security_groups': {'type': 'array', 'items': {'type': 'string'}},
-        'auto_remove': {'type': 'boolean'},
-        'auto_heal': {'type': 'boolean'},
-        'disk': {'type': 'integer'},
-        'healthcheck': {'type': 'object'},
-        'cpu_policy': {'type': 'string'},
-        'registry_id': _NULLABLE_STRING,
-        'user_id': _NULLABLE_STRING,
-        'project_id': _NULLABLE_STRING,
-        # Engine extensions (heat_capsule.engine.views.capsule.container).
-        'exit_code': {'type': 'integer', 'nullable': True},
-        'restart_count': {'type': 'integer'},
-        'oom_killed': {'type': 'boolean'},
-        'started_at': _NULLABLE_STRING,
-        'finished_at': _NULLABLE_STRING,
-        'uptime': {'type': 'number', 'nullable': True,
-                   'description': 'Seconds the container has been running '
-                                  'in its current run; null unless '
-                                  'Running.'},
-    },
-}
-
-CAPSULE_VIEW = {
-    'type': 'object',
-    'description': 'A capsule at microversion 1.32 or later. Below 1.32 '
-                   '``name`` and ``labels`` are ``meta_name`` and '
-                   '``meta_labels``, ``restart_policy`` is a string, and '
-                   '``volumes_info``, ``containers_uuids``, '
-                   '``init_containers_uuids`` and ``capsule_version`` are '
-                   'added.',
-    'required': ['uuid', 'links', 'status', 'containers'],
-    'properties': {
-        'uuid': {'type': 'string', 'format': 'uuid'},
-        'links': _LINKS,
-        'name': _NULLABLE_STRING,
-        'meta_name': _NULLABLE_STRING,
-        'labels': _STRING_MAP,
-        'meta_labels': _STRING_MAP,
-        'annotations': _STRING_MAP,
-        'status': {'type': 'string',
-                   'description': 'Creating, Running, Deleting, Error...'},
-        'status_reason': _NULLABLE_STRING,
-        'restart_policy': {'oneOf': [
-            {'type': 'string'},
-            {'type': 'object', 'properties': {
-                'Name': {'type': 'string'},
-                'MaximumRetryCount': {'type': 'string'}}}]},
-        'cpu': {'type': 'number', 'nullable': True},
-        'memory': _NULLABLE_STRING,
-        'addresses': {'type': 'object'},
-        'containers': {'type': 'array',
-                       'items': {'$ref': '#/components/schemas/Container'}},
-        'init_containers': {
-            'type': 'array',
-            'items': {'$ref': '#/components/schemas/Container'}},
-        'volumes_info': _STRING_MAP,
-        'containers_uuids': {'type': 'array', 'items': {'type': 'string'}},
-        'init_containers_uuids': {'type': 'array',
-                                  'items': {'type': 'string'}},
-        'capsule_version': {'type': 'string'},
-        'user_id': _NULLABLE_STRING,
-        'project_id': _NULLABLE_STRING,
-        'created_at': _NULLABLE_STRING,
-        'updated_at': _NULLABLE_STRING,
-    },
-}
-
-ERROR_ENVELOPE = {
-    'type': 'object',
-    'required': ['errors'],
-    'properties': {'errors': {
-        'type': 'array', 'minItems': 1, 'items': {
-            'type': 'object',
-            'required': ['request_id', 'code', 'status', 'title',
-                         'detail', 'links'],
-            'properties': {
-                'request_id': {'type': 'string'},
-                'code': {'type': 'string', 'pattern': r'^container\.'},
-                'status': {'type': 'integer'},
-                'title': {'type': 'string'},
-                'detail': {'type': 'string'},
-                'links': {'type': 'array'},
-            }}}},
-}
-
-
-CAPSULE_LIST = {
-    'type': 'object', 'required': ['capsules'],
-    'properties': {
-        'capsules': {'type': 'array',
-                     'items': {'$ref': '#/components/schemas/Capsule'}},
-        'next': {'type': 'string', 'nullable': True}},
-}
-
-VOLUME_LIST = {
-    'type': 'object', 'required': ['volumes'],
-    'properties': {'volumes': {'type': 'array', 'items': {
-        'type': 'object', 'properties': {
-            'name': {'type': 'string'},
-            'id': {'type': 'string'},
-            'size': {'type': 'integer', 'nullable': True},
-            'auto_remove': {'type': 'boolean', 'nullable': True}}}}},
-}
-
-VOLUME_VIEW = {
-    'type': 'object',
-    'description': 'A Docker volume the engine made for a capsule (engine '
-                   'extension); it outlives its capsule unless it was '
-                   'auto-removed.',
-    'required': ['uuid', 'name', 'size', 'auto_remove', 'capsule_uuid',
-                 'project_id', 'created_at'],
-    'properties': {
-        'uuid': {'type': 'string', 'format': 'uuid'},
-        'name': _NULLABLE_STRING,
-        'size': {'type': 'number', 'nullable': True,
-                 'description': 'GiB asked for (not enforced).'},
-        'auto_remove': {'type': 'boolean'},
-        'capsule_uuid': {'type': 'string', 'nullable': True,
-                         'description': 'The capsule using it; null when '
-                                        'it is free.'},
-        'project_id': {'type': 'string'},
-        'created_at': {'type': 'string'},
-    },
-}
-
-VOLUMES = {
-    'type': 'object', 'required': ['volumes'],
-    'properties': {'volumes': {
-        'type': 'array', 'items': {'$ref': '#/components/schemas/Volume'}}},
-}
-
 _VOLUME_UUID = {'name': 'volume_uuid', 'in': 'path', 'required': True,
                 'schema': {'type': 'string'},
                 'description': 'The volume uuid.'}
-
-ENDPOINT_LIST = {
-    'type': 'object', 'required': ['endpoints'],
-    'properties': {'endpoints': {'type': 'array', 'items': {
-        'type': 'object',
-        'required': ['container', 'container_port', 'protocol', 'host_ip',
-                     'host_port'],
-        'properties': {
-            'container': {'type': 'string'},
-            'container_port': {'type': 'integer'},
-            'protocol': {'type': 'string', 'enum': ['tcp', 'udp']},
-            'host_ip': {'type': 'string'},
-            'host_port': {'type': 'integer'}}}}},
-}
 
 
 def _ref(name):
@@ -352,7 +184,7 @@ def build(host_url=''):
                                'Sort direction.'),
                         _ALL_PROJECTS],
                     'responses': dict(
-                        {'200': _json(CAPSULE_LIST,
+                        {'200': _json(capsule_view.CAPSULE_LIST_SCHEMA,
                                       'A page of capsules.')},
                         **_errors(400, *_VERSIONED_ERRORS))},
                 'post': {
@@ -394,7 +226,8 @@ def build(host_url=''):
                     'summary': 'Engine extension: the volumes of a capsule.',
                     'parameters': [version_param],
                     'responses': dict(
-                        {'200': _json(VOLUME_LIST, 'The volumes.')},
+                        {'200': _json(volume_view.CAPSULE_VOLUMES_SCHEMA,
+                                      'The volumes.')},
                         **_errors(409, *_VERSIONED_ERRORS))}},
             '/v1/capsules/{capsule_ident}/pause': _action(
                 'pauseCapsule', capsule, version_param,
@@ -416,7 +249,8 @@ def build(host_url=''):
                                'sandbox is not running.',
                     'parameters': [version_param],
                     'responses': dict(
-                        {'200': _json(ENDPOINT_LIST, 'The endpoints.')},
+                        {'200': _json(endpoint_view.ENDPOINT_LIST_SCHEMA,
+                                      'The endpoints.')},
                         **_errors(409, 500, 503, *_VERSIONED_ERRORS))}},
             '/v1/containers/{container_ident}/logs': {
                 'parameters': [_CONTAINER_IDENT],
@@ -440,7 +274,8 @@ def build(host_url=''):
                            'at /volumes), kept ones included.',
                 'parameters': [version_param, _ALL_PROJECTS],
                 'responses': dict(
-                    {'200': _json(VOLUMES, 'The volumes.')},
+                    {'200': _json(volume_view.VOLUME_LIST_SCHEMA,
+                                  'The volumes.')},
                     **_errors(400, *_VERSIONED_ERRORS))}},
             '/v1/volumes/{volume_uuid}': {
                 'parameters': [_VOLUME_UUID],
@@ -464,10 +299,10 @@ def build(host_url=''):
         'components': {
             'schemas': {
                 'CapsuleCreate': _request_schema(),
-                'Capsule': CAPSULE_VIEW,
-                'Container': CONTAINER_VIEW,
-                'Error': ERROR_ENVELOPE,
-                'Volume': VOLUME_VIEW,
+                'Capsule': capsule_view.CAPSULE_SCHEMA,
+                'Container': capsule_view.CONTAINER_SCHEMA,
+                'Error': error_view.ENVELOPE_SCHEMA,
+                'Volume': volume_view.VOLUME_SCHEMA,
             },
             'parameters': {'OpenStackAPIVersion': {
                 'name': 'OpenStack-API-Version', 'in': 'header',

@@ -23,12 +23,13 @@ from heat_capsule.engine.handlers import capsule as capsule_handlers
 from heat_capsule.engine.handlers import util
 from heat_capsule.engine.runtime import freezer
 from heat_capsule.engine.views import capsule as capsule_view
+from heat_capsule import names
 
 # What may be paused, and what an unpause accepts under desired 'paused'
 # (whatever Docker made of it meanwhile, Error included, is thawed).
-PAUSABLE_STATUSES = (freezer.RUNNING,)
-UNPAUSABLE_STATUSES = (freezer.PAUSED, freezer.RUNNING, 'Error', 'Stopped',
-                       'Restarting', 'Unknown')
+PAUSABLE_STATUSES = (names.RUNNING,)
+UNPAUSABLE_STATUSES = (names.PAUSED, names.RUNNING, names.ERROR,
+                       names.STOPPED, names.RESTARTING, names.UNKNOWN)
 
 
 def _act(req, rule, desired, if_desired, if_statuses, refusal):

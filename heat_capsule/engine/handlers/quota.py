@@ -120,23 +120,6 @@ def admission(req, capsule, new_volumes):
 
 # --- OpenAPI -----------------------------------------------------------------
 
-QUOTA_SET = {
-    'type': 'object',
-    'description': 'Limits by resource; -1 is unlimited.',
-    'properties': {resource: {'type': 'integer', 'description': '%s%s' % (
-        resource, quota.UNITS[resource])} for resource in quota.RESOURCES},
-}
-QUOTA_USAGE = {
-    'type': 'object',
-    'description': 'With usages=true: each resource with its limit and '
-                   'what the project uses.',
-    'properties': {resource: {
-        'type': 'object', 'properties': {
-            'limit': {'type': 'integer'}, 'in_use': {'type': 'number'}}}
-        for resource in quota.RESOURCES},
-}
-
-
 def openapi_paths(json, errors_for, version_param):
     """The quota paths of the OpenAPI document (handlers.openapi)."""
     project = {'name': 'project_id', 'in': 'path', 'required': True,
@@ -200,4 +183,5 @@ def openapi_paths(json, errors_for, version_param):
     }
 
 
-OPENAPI_SCHEMAS = {'QuotaSet': QUOTA_SET, 'QuotaUsage': QUOTA_USAGE}
+OPENAPI_SCHEMAS = {'QuotaSet': quota_view.LIMITS_SCHEMA,
+                   'QuotaUsage': quota_view.USAGES_SCHEMA}

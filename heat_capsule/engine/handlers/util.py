@@ -7,6 +7,7 @@ from oslo_utils import strutils
 import webob
 
 from heat_capsule.engine import errors
+from heat_capsule import textutils
 
 
 def json_response(status, body, headers=()):
@@ -49,18 +50,30 @@ def read_json_body(req):
                                 'nested too deeply.')
 
 
-def bool_param(req, name):
-    """A strict boolean query parameter (oslo's accepted spellings)."""
+# Longest query value echoed back in a 400.
+_SHOWN = 64
+
+
+def invalid_parameter(name, value, expected):
+    """The 400 for query parameter ``name`` given ``value``: "Invalid
+    value '...' for parameter 'name'. <expected>" (the value shortened)."""
+    return errors.InvalidParameterValue(
+        "Invalid value %r for parameter '%s'. %s" % (
+            textutils.shorten(value, _SHOWN), name, expected))
+
+
+def bool_param(req, name, default=False):
+    """A strict boolean query parameter: oslo's spellings (``True``,
+    ``false``, ``1``, ``no``...), ``default`` when absent, else a 400 that
+    lists them (Zun's "Valid <name> values are: ..." wording)."""
     value = req.GET.get(name)
     if value is None:
-        return False
+        return default
     try:
         return strutils.bool_from_string(value, strict=True)
     except ValueError:
-        raise errors.InvalidParameterValue(
-            'Valid %s values are: %s' % (
-                name, ', '.join(strutils.TRUE_STRINGS +
-                                strutils.FALSE_STRINGS)))
+        raise invalid_parameter(name, value, 'Valid %s values are: %s' % (
+            name, ', '.join(strutils.TRUE_STRINGS + strutils.FALSE_STRINGS)))
 
 
 def enforce(req, rule, project_id=None):

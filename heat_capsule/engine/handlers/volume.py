@@ -26,7 +26,6 @@ from oslo_utils import uuidutils
 
 from heat_capsule.engine.db import api as db_api
 from heat_capsule.engine import errors
-from heat_capsule.engine.handlers import container as container_handlers
 from heat_capsule.engine.handlers import util
 from heat_capsule.engine.runtime import spec as runtime_spec
 from heat_capsule.engine.views import volume as volume_view
@@ -81,8 +80,7 @@ def delete_volume(req):
             'Volume %s is in use by capsule %s; delete the capsule first.'
             % (exc.volume_uuid, exc.capsule_uuid))
     try:
-        container_handlers.runtime_driver(req.services).remove_volume(
-            found.uuid)
+        req.services.docker().remove_volume(found.uuid)
     except runtime_spec.CapsuleRuntimeError as exc:
         # DockerUnavailable included: the reconciler's orphan collection
         # removes the Docker volume at its next resync.

@@ -25,19 +25,20 @@ engine is away) and leaves it so; a container started behind its back
 (``docker unpause``, say) is frozen again at the next sync.
 """
 
-# Capsule.desired_state values (db.models) and the capsule status.
+from heat_capsule.engine.runtime import spec
+from heat_capsule import names
+
+# Capsule.desired_state values (db.models).
 DESIRED_RUNNING = 'running'
 DESIRED_PAUSED = 'paused'
-PAUSED = 'Paused'
-RUNNING = 'Running'
 # Container statuses (Zun's) that a paused capsule may show: frozen, or
 # stopped before the pause (a stopped container has nothing to freeze).
-_AT_REST = frozenset(('Paused', 'Stopped', 'Dead'))
+_AT_REST = frozenset((names.PAUSED, names.STOPPED, names.DEAD))
 
 
 def _app_states(capsule, observed):
     return [(row, observed.get(row.uuid)) for row in capsule.containers
-            if row.role == 'app']
+            if row.role == spec.ROLE_APP]
 
 
 def freeze(driver, capsule, observed):
@@ -49,7 +50,7 @@ def freeze(driver, capsule, observed):
     """
     changed = False
     for _row, state in _app_states(capsule, observed):
-        if state is not None and state.status == 'Running':
+        if state is not None and state.status == names.RUNNING:
             driver.set_paused(capsule.uuid, state.docker_id, True)
             changed = True
     return changed
@@ -59,7 +60,7 @@ def thaw(driver, capsule, observed):
     """Unpause every frozen app container of `capsule`; whether any was."""
     changed = False
     for _row, state in _app_states(capsule, observed):
-        if state is not None and state.status == PAUSED:
+        if state is not None and state.status == names.PAUSED:
             driver.set_paused(capsule.uuid, state.docker_id, False)
             changed = True
     return changed
@@ -74,15 +75,15 @@ def paused_status(capsule, observed, base):
     derive_status``), e.g. Running while the freeze is under way or Error
     when a container was removed.
     """
-    sandbox = observed.get('sandbox')
+    sandbox = observed.get(spec.ROLE_SANDBOX)
     states = _app_states(capsule, observed)
-    if sandbox is None or sandbox.status != RUNNING or \
+    if sandbox is None or sandbox.status != names.RUNNING or \
             any(state is None for _row, state in states):
         return base
     statuses = {state.status for _row, state in states}
-    if PAUSED not in statuses or not statuses <= _AT_REST:
+    if names.PAUSED not in statuses or not statuses <= _AT_REST:
         return base
     stopped = ['%s exited with code %s' % (row.name, state.exit_code)
                for row, state in sorted(states, key=lambda s: s[0].name)
-               if state.status != PAUSED]
-    return PAUSED, '; '.join(stopped) or None
+               if state.status != names.PAUSED]
+    return names.PAUSED, '; '.join(stopped) or None

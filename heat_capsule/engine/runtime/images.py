@@ -34,6 +34,7 @@ from oslo_log import log as logging
 import requests
 
 from heat_capsule.engine.runtime import spec
+from heat_capsule import textutils
 
 LOG = logging.getLogger(__name__)
 
@@ -275,12 +276,7 @@ def pull(client, reference):
         reason = e.explanation or str(e)
     if reason is None and not image_present(client, reference):
         reason = 'the pull finished but the image is not there'
-    return _shorten(reason) if reason else None
-
-
-def _shorten(text, limit=300):
-    text = ' '.join(str(text).split())
-    return text if len(text) <= limit else text[:limit - 3] + '...'
+    return textutils.shorten(reason, 300, one_line=True) if reason else None
 
 
 # --- The busybox image -------------------------------------------------------

@@ -12,8 +12,7 @@ Shapes
       docker-py's ``create_host_config``: ``{'8080/tcp': [(ip, port|None)]}``.
     * ``published(inspect_info)``: what Docker shows now,
       ``{(8080, 'tcp'): [('127.0.0.1', 32793), ...]}``.
-    * ``endpoints(containers, published)``: the API's list,
-      ``[{container, container_port, protocol, host_ip, host_port}]``.
+    (``views.endpoint.endpoints`` turns the latter into the API's list.)
     * ``bind_failure(text, capsule)``: the clear reason for a sandbox start
       Docker refused because a host port is taken, or None.
 """
@@ -89,45 +88,6 @@ def published(info):
             result.setdefault((int(number), proto or 'tcp'), []).append(
                 (binding.get('HostIp') or '', host_port))
     return result
-
-
-def endpoints(containers, published_ports):
-    """The API's endpoints of a capsule.
-
-    :param containers: (name, ports) of each container, in order; ports as
-        the engine stores them ({containerPort, protocol[, hostPort]}).
-    :param published_ports: :func:`published`'s answer.
-    :returns: [{"container", "container_port", "protocol", "host_ip",
-        "host_port"}]: for a port with a hostPort, its binding on that
-        port; for one without, the ephemeral bindings (those on no hostPort
-        any container declared for that container port).
-    """
-    fixed = {}
-    for _name, ports in containers:
-        for port in ports or ():
-            if port.get('hostPort'):
-                fixed.setdefault(_key(port), set()).add(port['hostPort'])
-    result = []
-    for name, ports in containers:
-        for port in ports or ():
-            key = _key(port)
-            for host_ip, host_port in published_ports.get(key, ()):
-                if port.get('hostPort'):
-                    if host_port != port['hostPort']:
-                        continue
-                elif host_port in fixed.get(key, ()):
-                    continue
-                result.append({'container': name,
-                               'container_port': key[0],
-                               'protocol': key[1],
-                               'host_ip': host_ip,
-                               'host_port': host_port})
-    return result
-
-
-def _key(port):
-    return (int(port['containerPort']),
-            (port.get('protocol') or 'TCP').lower())
 
 
 def bind_failure(text, capsule, publish_host):

@@ -50,18 +50,19 @@ import time
 from oslo_log import log as logging
 
 from heat_capsule.engine.db import models
+from heat_capsule.engine import records
+from heat_capsule.engine.runtime import create_path
+from heat_capsule.engine.runtime.docker import events as docker_events
 from heat_capsule.engine.runtime import freezer
 from heat_capsule.engine.runtime import spec as rspec
-from heat_capsule.engine.runtime import stopping
 from heat_capsule.engine.runtime import status as status_rules
+from heat_capsule.engine.runtime import stopping
 from heat_capsule.engine.runtime import workqueue
+from heat_capsule.engine.views import capsule as capsule_view
+from heat_capsule import names
 
 LOG = logging.getLogger(__name__)
 
-CREATING = ('Creating', 'Created')
-# Docker container events that can change what a capsule looks like.
-EVENT_ACTIONS = ('start', 'die', 'destroy', 'oom', 'pause', 'unpause',
-                 'restart', 'health_status')
 RETRY_DELAYS = (1, 2, 4, 8, 10)
 # Seconds between attempts to reach Docker's event stream again: one cheap
 # request each, and every capsule waits for the reconnection to resync.
@@ -72,94 +73,7 @@ EVENTS_RETRY_MAX = 2
 DIE_RECHECK_DELAY = 1
 
 
-def to_spec(capsule, volumes):
-    """The CapsuleSpec the driver needs, from the capsule's rows."""
-    def container_spec(row):
-        return rspec.ContainerSpec(
-            uuid=row.uuid, name=row.name, image=row.image,
-            role=rspec.ROLE_INIT if row.role == 'init' else rspec.ROLE_APP,
-            command=tuple(row.command or ()),
-            environment=tuple(sorted((row.environment or {}).items())),
-            workdir=row.workdir,
-            ports=tuple(rspec.Port(p['containerPort'],
-                                   p.get('protocol', 'TCP').lower(),
-                                   p.get('hostPort'))
-                        for p in row.ports or ()),
-            cpu=row.cpu, memory=row.memory, tty=row.tty,
-            stdin=row.interactive,
-            mounts=tuple(rspec.Mount(m['volume_uuid'], m['path'],
-                                     bool(m.get('read_only')))
-                         for m in row.mounts or ()),
-            image_pull_policy=row.image_pull_policy,
-            healthcheck=(rspec.Healthcheck(**row.healthcheck)
-                         if row.healthcheck else None))
-
-    return rspec.CapsuleSpec(
-        uuid=capsule.uuid, project_id=capsule.project_id,
-        restart_policy=capsule.restart_policy,
-        containers=tuple(container_spec(c) for c in capsule.containers
-                         if c.role == 'app'),
-        init_containers=tuple(container_spec(c) for c in capsule.containers
-                              if c.role == 'init'),
-        volumes=tuple(rspec.VolumeSpec(v.uuid, v.auto_remove, v.size)
-                      for v in volumes),
-        hostname=capsule.hostname,
-        termination_grace_period=capsule.termination_grace_period)
-
-
-# Docker events after which a capsule's containers are inspected again for
-# their timestamps, restart count and OOM kill (see Reconciler._timed).
-TIMING_ACTIONS = ('start', 'die', 'restart', 'oom')
-
-
-def _container_values(state, row):
-    """The columns of container ``row`` (or spec) Docker's ``state`` sets.
-
-    What only inspect tells (timestamps, restart count, OOM kill) is left
-    out for a state read from Docker's container list, and an exit code
-    only comes with an exit: the recorded values are kept.
-    """
-    values = {'status': state.status, 'status_detail': state.status_detail,
-              'exit_code': state.exit_code,
-              'status_reason': status_rules.container_reason(
-                  row.name, state, row.memory),
-              'health_status': state.health,
-              'health_output': state.health_output}
-    if state.exit_code is None:
-        del values['exit_code']     # the latest exit's code is kept
-    if state.restart_count is not None:
-        values.update(started_at=state.started_at,
-                      finished_at=state.finished_at,
-                      restart_count=state.restart_count,
-                      oom_killed=state.oom_killed)
-    return values
-
-
-def restart_wanted(restart_policy, state):
-    """Whether an app container that has stopped must be started again.
-
-    The capsule's restart policy applied to the exit code Docker recorded,
-    as if the container had exited on its own: Always -> yes; OnFailure ->
-    after a non-zero exit only; Never -> no.  A container that is not
-    stopped (running, restarting, created, dead, missing) is not concerned.
-    """
-    if state is None or state.status != 'Stopped':
-        return False
-    return rspec.restarts(restart_policy, state.exit_code)
-
-
-def _changed(row, values):
-    """Whether an observation says something new about a container.
-
-    status_detail ("Up 5 seconds") changes with the clock alone; it is
-    refreshed along with real changes, never written for its own sake, so
-    a quiet capsule costs no database write per sync.
-    """
-    return any(getattr(row, key) != value for key, value in values.items()
-               if key != 'status_detail')
-
-
-class Reconciler:
+class Reconciler(create_path.CreateSteps):
     def __init__(self, conf, db, driver):
         self.conf = conf
         self.db = db
@@ -272,7 +186,7 @@ class Reconciler:
         delay = 0
         while not self._stop.is_set():
             try:
-                stream = self.driver.events(actions=EVENT_ACTIONS)
+                stream = self.driver.events(actions=docker_events.SYNC_ACTIONS)
                 # Docker may have restarted meanwhile: sandboxes got new
                 # addresses.
                 self._addressed.clear()
@@ -288,11 +202,11 @@ class Reconciler:
                     if getattr(event, 'exit_code', None) is not None and \
                             event.container_uuid:
                         self._exits[event.container_uuid] = event.exit_code
-                    if action in TIMING_ACTIONS:
+                    if action in docker_events.TIMING_ACTIONS:
                         self._timed.discard(capsule_uuid)
-                    if action == 'start':
+                    if action == docker_events.START:
                         self._addressed.discard(capsule_uuid)
-                    elif action == 'die':
+                    elif action == docker_events.DIE:
                         self.queue.submit_later(capsule_uuid,
                                                 DIE_RECHECK_DELAY)
                     self.queue.submit(capsule_uuid)
@@ -316,9 +230,9 @@ class Reconciler:
                 self._tear_down(capsule)
             elif capsule.desired_state == freezer.DESIRED_PAUSED:
                 self._observe_paused(capsule)
-            elif capsule.status in CREATING:
+            elif capsule.status in status_rules.CREATE_IN_PROGRESS:
                 self._advance_create(capsule)
-            elif _create_finished(capsule):
+            elif status_rules.create_finished(capsule):
                 self._observe(capsule)
             # else: a create that failed; it keeps its reason until deleted
             self._retries.pop(capsule_uuid, None)
@@ -329,14 +243,15 @@ class Reconciler:
         """Keep the capsule's intent; say why; try again soon."""
         attempt = self._retries.get(capsule_uuid, 0)
         self._retries[capsule_uuid] = attempt + 1
-        if capsule is not None and capsule.status in CREATING and \
+        if capsule is not None and \
+                capsule.status in status_rules.CREATE_IN_PROGRESS and \
                 self._create_expired(capsule):
             self._fail(capsule, 'The Docker engine did not answer within '
                        '%ss of the create: %s'
                        % (self.conf.runtime.create_timeout, exc))
             return
         if capsule is not None and capsule.desired_state == 'running' and \
-                capsule.status in CREATING:
+                capsule.status in status_rules.CREATE_IN_PROGRESS:
             reason = 'Waiting for the Docker engine: %s' % exc
             if capsule.status_reason != reason:
                 self._update(capsule.uuid, status_reason=reason)
@@ -360,7 +275,7 @@ class Reconciler:
         LOG.info('Capsule %s is in Error: %s', capsule.uuid, reason)
         containers = dict(containers or {})
         pending = [c for c in capsule.containers
-                   if c.uuid not in containers and c.status == 'Creating']
+                   if c.uuid not in containers and c.status == names.CREATING]
         if pending:
             try:
                 observed = self.driver.observe(capsule.uuid)
@@ -369,8 +284,8 @@ class Reconciler:
             for row in pending:
                 state = observed.get(row.uuid)
                 containers[row.uuid] = status_rules.failed_create_values(
-                    state, reason) or _container_values(state, row)
-        self._update(capsule.uuid, containers=containers, status='Error',
+                    state, reason) or status_rules.container_values(state, row)
+        self._update(capsule.uuid, containers=containers, status=names.ERROR,
                      status_reason=reason)
 
     def _remove_leftovers(self, capsule_uuid):
@@ -425,121 +340,6 @@ class Reconciler:
         except rspec.CapsuleRuntimeError as exc:
             LOG.warning('Collecting unused networks failed: %s', exc)
 
-    def _advance_create(self, capsule):
-        """One step further towards a running capsule; never blocks.
-
-        Init containers run one at a time: when one is still running the
-        sync returns and the container's 'die' event brings it back.
-        """
-        if self._create_expired(capsule):
-            self._fail(capsule, 'The capsule did not finish creating within '
-                       '%ss.' % self.conf.runtime.create_timeout)
-            return
-        spec = to_spec(capsule, self.db.volumes_of(capsule.uuid))
-        try:
-            if capsule.status == 'Creating':
-                # Once per create: with imagePullPolicy Always each call
-                # pulls. Later passes (after a crash, say) rely on
-                # start_container, which makes missing images and volumes.
-                for volume in spec.volumes:
-                    self.driver.ensure_volume(volume, capsule.uuid)
-                for container in spec.init_containers + spec.containers:
-                    self.driver.ensure_image(container)
-            sandbox = self.driver.ensure_sandbox(spec)
-        except rspec.DockerUnavailable:
-            raise
-        except rspec.CapsuleRuntimeError as exc:
-            self._fail(capsule, str(exc))
-            return
-        if capsule.status == 'Creating':
-            addresses = self.driver.addresses(capsule.uuid)
-            self._update(
-                capsule.uuid, status='Created', status_reason=None,
-                addresses=_addresses_view(addresses))
-        rows = {c.uuid: c for c in capsule.containers}
-        observed = self.driver.observe(capsule.uuid)
-        updates = {}
-        # Init containers started in this pass: not in `observed`, which
-        # predates them, but what the capsule's record must show.
-        init_states = {}
-        for init in spec.init_containers:
-            state = observed.get(init.uuid)
-            if _needs_start(state):
-                state = self._start(capsule, spec, init)
-                if state is None:
-                    return
-            init_states[init.uuid] = state
-            updates[init.uuid] = _container_values(state, init)
-            if state.status in ('Stopped', 'Dead'):
-                if state.exit_code not in (0, None) or \
-                        state.status == 'Dead':
-                    self._fail(capsule, self._init_failure(
-                        capsule, init, state), containers=updates)
-                    return
-                continue
-            # Still running: its 'die' event brings the capsule back.
-            self._update(capsule.uuid, containers=updates)
-            return
-        missing = [app for app in spec.containers
-                   if _needs_start(observed.get(app.uuid))]
-        try:
-            started = self._start_together(spec, missing)
-        except rspec.DockerUnavailable:
-            raise
-        except rspec.CapsuleRuntimeError as exc:
-            self._fail(capsule, str(exc))
-            return
-        observed = dict(observed, sandbox=sandbox, **init_states, **started)
-        self._record_observed(capsule, rows, observed, extra=updates)
-
-    def _start(self, capsule, spec, container):
-        try:
-            return self.driver.start_container(spec, container)
-        except rspec.DockerUnavailable:
-            raise
-        except rspec.CapsuleRuntimeError as exc:
-            self._fail(capsule, 'Container %s could not start: %s'
-                       % (container.name, exc))
-            return None
-
-    def _start_together(self, spec, containers):
-        """Start app containers side by side: {uuid: ContainerState}.
-
-        App containers do not wait for one another (only init containers
-        are ordered), and Docker spends most of a start setting up
-        namespaces and cgroups, so doing them at once saves real time for
-        capsules of several containers.
-        """
-        def start(container):
-            try:
-                return self.driver.start_container(spec, container)
-            except rspec.DockerUnavailable:
-                raise
-            except rspec.CapsuleRuntimeError as exc:
-                raise rspec.CapsuleRuntimeError(
-                    'Container %s could not start: %s' % (container.name,
-                                                          exc))
-        if len(containers) == 1:
-            return {containers[0].uuid: start(containers[0])}
-        pending = {c.uuid: self._starter.submit(start, c)
-                   for c in containers}
-        return {uuid: future.result() for uuid, future in pending.items()}
-
-    def _init_failure(self, capsule, init, state):
-        try:
-            logs = self.driver.logs_tail(
-                capsule.uuid, init.uuid, self.conf.runtime.log_tail_lines)
-        except rspec.CapsuleRuntimeError:
-            logs = ''
-        reason = status_rules.exit_text(
-            'Init container %s' % init.name, state.exit_code,
-            state.oom_killed, init.memory)
-        if state.error:
-            reason += ' (%s)' % state.error
-        logs = logs.strip()
-        return reason + ('; last log lines:\n%s' % logs if logs else
-                         '; it printed nothing.')
-
     def _observe(self, capsule):
         rows = {c.uuid: c for c in capsule.containers}
         # Marked first: an event from now on makes the next sync inspect.
@@ -565,7 +365,7 @@ class Reconciler:
         self._record_observed(
             capsule, rows, observed, desired=freezer.DESIRED_PAUSED,
             derive=lambda c, r, o: freezer.paused_status(
-                c, o, derive_status(c, r, o)))
+                c, o, status_rules.derive_status(c, r, o)))
 
     def _repair(self, capsule, observed):
         """Bring a stopped sandbox back, and the containers that need it.
@@ -579,31 +379,32 @@ class Reconciler:
         does for a pod sandbox.
 
         With the sandbox running, app containers that stopped and that the
-        restart policy wants running (:func:`restart_wanted`) are handed to
-        the driver too: after a daemon restart those are the ones Docker
-        tried to start before their sandbox; the driver starts them again
-        when they last ran in an earlier run of the sandbox, and leaves
+        restart policy wants running (:func:`status.restart_wanted`) are
+        handed to the driver too: after a daemon restart those are the ones
+        Docker tried to start before their sandbox; the driver starts them
+        again when they last ran in an earlier run of the sandbox, and leaves
         alone one stopped by hand in the current run (as Docker does).
 
         A sandbox or container removed out of band is not recreated: that
         is reported. Returns whether Docker may now show something else.
         """
-        sandbox = observed.get('sandbox')
-        if sandbox is None or sandbox.status == 'Restarting':
+        sandbox = observed.get(rspec.ROLE_SANDBOX)
+        if sandbox is None or sandbox.status == names.RESTARTING:
             return False
-        sandbox_down = sandbox.status != 'Running'
+        sandbox_down = sandbox.status != names.RUNNING
         if sandbox_down:
             LOG.info('Capsule %s: sandbox is %s; starting it again',
                      capsule.uuid, sandbox.status)
-            spec = to_spec(capsule, self.db.volumes_of(capsule.uuid))
+            spec = records.to_spec(capsule, self.db.volumes_of(capsule.uuid))
             wanted = [c for c in spec.containers if c.uuid in observed]
         else:
-            uuids = {c.uuid for c in capsule.containers if c.role == 'app'
-                     and restart_wanted(capsule.restart_policy,
-                                        observed.get(c.uuid))}
+            uuids = {c.uuid for c in capsule.containers
+                     if c.role == rspec.ROLE_APP
+                     and status_rules.restart_wanted(capsule.restart_policy,
+                                                     observed.get(c.uuid))}
             if not uuids:
                 return False
-            spec = to_spec(capsule, self.db.volumes_of(capsule.uuid))
+            spec = records.to_spec(capsule, self.db.volumes_of(capsule.uuid))
             wanted = [c for c in spec.containers if c.uuid in uuids]
         try:
             if sandbox_down:
@@ -625,14 +426,14 @@ class Reconciler:
         """The capsule's addresses view if Docker's differs from the
         database's, else None; read once per Docker connection and after
         a container start (see ``_addressed``)."""
-        sandbox = observed.get('sandbox')
+        sandbox = observed.get(rspec.ROLE_SANDBOX)
         if capsule.uuid in self._addressed or sandbox is None or \
-                sandbox.status != 'Running':
+                sandbox.status != names.RUNNING:
             return None
         # Marked first: a start event from now on makes the next sync read
         # them again.
         self._addressed.add(capsule.uuid)
-        view = _addresses_view(self.driver.addresses(capsule.uuid))
+        view = capsule_view.addresses(self.driver.addresses(capsule.uuid))
         if view == (capsule.addresses or {}):
             return None
         LOG.info('Capsule %s: addresses changed in Docker: %s',
@@ -652,49 +453,23 @@ class Reconciler:
         for row in rows.values():
             state = observed.get(row.uuid)
             if state is not None:
-                values = _container_values(state, row)
+                values = status_rules.container_values(state, row)
                 if 'exit_code' not in values and row.uuid in self._exits:
                     values['exit_code'] = self._exits[row.uuid]
-            elif row.role == 'init' and row.status == 'Stopped':
+            elif row.role == rspec.ROLE_INIT and row.status == names.STOPPED:
                 continue
             else:
-                values = {'status': 'Deleted', 'status_detail': None,
+                values = {'status': status_rules.CONTAINER_DELETED,
+                          'status_detail': None,
                           'status_reason': 'The container was removed '
                                            'outside the engine.'}
-            if row.uuid in updates or _changed(row, values):
+            if row.uuid in updates or status_rules.changed(row, values):
                 updates[row.uuid] = values
-        status, reason = (derive or derive_status)(capsule, rows, observed)
+        status, reason = (derive or status_rules.derive_status)(
+            capsule, rows, observed)
         more = {} if addresses is None else {'addresses': addresses}
         if updates or more or status != capsule.status or \
                 reason != capsule.status_reason:
             self._update(capsule.uuid, if_desired=desired,
                          containers=updates, status=status,
                          status_reason=reason, **more)
-
-
-def _needs_start(state):
-    """Missing, or created but never started (a crash between the two)."""
-    return state is None or state.status == 'Created'
-
-
-def _create_finished(capsule):
-    """Whether every app container was started (else the create failed:
-    those left show Error, see Reconciler._fail)."""
-    return not any(c.role == 'app' and c.status in (
-        'Creating', status_rules.CONTAINER_ERROR) for c in capsule.containers)
-
-
-# The capsule status rule (kept under this name for its callers).
-derive_status = status_rules.derive_status
-
-
-def _addresses_view(addresses):
-    """Zun's addresses: {network id: [{addr, version, port, subnet_id,
-    preserve_on_delete}]}."""
-    view = {}
-    for address in addresses:
-        view.setdefault(address.network_id, []).append({
-            'addr': address.addr, 'version': address.version,
-            'port': address.port, 'subnet_id': address.subnet_id,
-            'preserve_on_delete': False})
-    return view

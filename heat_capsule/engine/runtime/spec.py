@@ -6,6 +6,8 @@ SDK: these dataclasses are the whole contract between them.
 
 import dataclasses
 
+from heat_capsule import names
+
 LABEL_PREFIX = 'io.heat-capsule.'
 LABEL_ENGINE = LABEL_PREFIX + 'engine'            # the owning engine instance
 LABEL_CAPSULE = LABEL_PREFIX + 'capsule'          # capsule uuid
@@ -16,9 +18,9 @@ LABEL_AUTO_REMOVE = LABEL_PREFIX + 'auto-remove'  # 'true' | 'false'
 LABEL_NETWORK = LABEL_PREFIX + 'network'          # on the engine's networks
 LABEL_PROJECT = LABEL_PREFIX + 'project'          # on a project network
 
-ROLE_SANDBOX = 'sandbox'
-ROLE_INIT = 'init'
-ROLE_APP = 'app'
+# What a Docker container of a capsule is (LABEL_ROLE; container rows are
+# init or app).
+ROLES = (ROLE_SANDBOX, ROLE_INIT, ROLE_APP) = ('sandbox', 'init', 'app')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,26 +37,16 @@ class Port:
     host_port: int | None = None   # None: an ephemeral host port
 
 
-# Restart policy names as Zun, Kubernetes or Docker spell them -> Docker's.
-RESTART_POLICIES = {
-    'always': 'always',
-    'unless-stopped': 'unless-stopped',
-    'on-failure': 'on-failure',
-    'onfailure': 'on-failure',
-    'no': 'no',
-    'never': 'no',
-}
-
-
 def restarts(policy, exit_code):
     """Whether restart `policy` starts again a container that exited with
     `exit_code`: Docker's rule, which the engine also applies itself after
-    a daemon restart. `policy` in any spelling of RESTART_POLICIES; None is
-    Zun's default, Always."""
-    name = RESTART_POLICIES.get((policy or 'always').lower())
-    if name in ('always', 'unless-stopped'):
+    a daemon restart. `policy` in any spelling of
+    names.DOCKER_RESTART_POLICY_OF; None is Zun's default, Always."""
+    name = names.DOCKER_RESTART_POLICY_OF.get(
+        (policy or names.DOCKER_ALWAYS).lower())
+    if name in (names.DOCKER_ALWAYS, names.DOCKER_UNLESS_STOPPED):
         return True
-    return name == 'on-failure' and exit_code not in (0, None)
+    return name == names.DOCKER_ON_FAILURE and exit_code not in (0, None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,14 +87,14 @@ class ContainerSpec:
 class VolumeSpec:
     uuid: str
     auto_remove: bool
-    size: float | None = None         # GiB, as requested (see docker_driver)
+    size: float | None = None         # GiB, as requested (see runtime.docker)
 
 
 @dataclasses.dataclass(frozen=True)
 class CapsuleSpec:
     uuid: str
     project_id: str
-    restart_policy: str               # 'always' | 'on-failure' | 'no'
+    restart_policy: str               # names.DOCKER_RESTART_POLICIES
     containers: tuple                 # (ContainerSpec, ...) app containers
     init_containers: tuple = ()       # (ContainerSpec, ...) in run order
     volumes: tuple = ()               # (VolumeSpec, ...)

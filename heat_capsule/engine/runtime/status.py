@@ -22,16 +22,16 @@ OS::Zun::Capsule does with it):
 
 import datetime
 
-CAPSULE_STATUSES = (
-    CREATING, CREATED, RUNNING, RESTARTING, PAUSED, STOPPED, ERROR, DELETING,
-) = (
-    'Creating', 'Created', 'Running', 'Restarting', 'Paused', 'Stopped',
-    'Error', 'Deleting',
-)
+from heat_capsule import names
+from heat_capsule.engine.runtime import spec
+
+# What the engine may say a capsule is: Zun's statuses (heat_capsule.names)
+# but Unknown.
+CAPSULE_STATUSES = tuple(s for s in names.STATUSES if s != names.UNKNOWN)
 
 # Container statuses that are not Docker's: set by the engine itself.
-CONTAINER_ERROR = 'Error'        # never started: the capsule's create failed
-CONTAINER_DELETED = 'Deleted'    # removed outside the engine
+CONTAINER_ERROR = names.ERROR      # never started: the capsule's create failed
+CONTAINER_DELETED = names.DELETED  # removed outside the engine
 
 # Docker's exit code for a process killed by SIGKILL (128 + 9): what the
 # kernel's OOM killer leaves.
@@ -105,15 +105,15 @@ def status_detail(row, now):
     """
     status = row.status
     started, finished = row.started_at, row.finished_at
-    if status in ('Running', 'Paused') and started is not None:
+    if status in (names.RUNNING, names.PAUSED) and started is not None:
         text = 'Up %s' % _ago(started, now)
-        if status == 'Paused':
+        if status == names.PAUSED:
             return text + ' (Paused)'
         return text + _HEALTH_SUFFIX.get(row.health_status, '')
-    if status == 'Restarting' and finished is not None:
+    if status == names.RESTARTING and finished is not None:
         return 'Restarting (%s) %s ago' % (row.exit_code,
                                            _ago(finished, now))
-    if status == 'Stopped' and finished is not None:
+    if status == names.STOPPED and finished is not None:
         return 'Exited (%s) %s ago' % (row.exit_code, _ago(finished, now))
     return row.status_detail
 
@@ -122,7 +122,7 @@ def uptime(row, now):
     """Seconds (float) the container has been running in its current run,
     as of ``now`` (naive UTC); None unless it is Running with a known
     start."""
-    if row.status != 'Running' or row.started_at is None:
+    if row.status != names.RUNNING or row.started_at is None:
         return None
     return round(max(0.0, (now - row.started_at).total_seconds()), 3)
 
@@ -175,50 +175,51 @@ def derive_status(capsule, rows, observed):
     :param rows: {container uuid: row} (role, name, memory).
     :param observed: {container uuid or 'sandbox': spec.ContainerState}.
     """
-    sandbox = observed.get('sandbox')
+    sandbox = observed.get(spec.ROLE_SANDBOX)
     if sandbox is None:
-        return ERROR, 'The capsule sandbox was removed outside the engine.'
-    apps = [r for r in rows.values() if r.role == 'app']
+        return (names.ERROR,
+                'The capsule sandbox was removed outside the engine.')
+    apps = [r for r in rows.values() if r.role == spec.ROLE_APP]
     states = {r.name: observed.get(r.uuid) for r in apps}
     memory = {r.name: getattr(r, 'memory', None) for r in apps}
     gone = sorted(name for name, state in states.items() if state is None)
     if gone:
-        return ERROR, ('Container %s was removed outside the engine.'
-                       % ', '.join(gone))
-    if sandbox.status != 'Running':
-        return ERROR, 'The capsule sandbox is %s.' % sandbox.status
+        return names.ERROR, ('Container %s was removed outside the '
+                             'engine.' % ', '.join(gone))
+    if sandbox.status != names.RUNNING:
+        return names.ERROR, 'The capsule sandbox is %s.' % sandbox.status
     statuses = {name: state.status for name, state in states.items()}
     values = set(statuses.values())
-    if values == {'Running'}:
-        return RUNNING, _unhealthy_reason(states)
-    if values <= {'Stopped', 'Dead'}:
+    if values == {names.RUNNING}:
+        return names.RUNNING, _unhealthy_reason(states)
+    if values <= {names.STOPPED, names.DEAD}:
         codes = ', '.join(exit_text(
             name, states[name].exit_code, states[name].oom_killed,
             memory[name]) for name in sorted(states))
         failed = any(states[n].exit_code not in (0, None)
-                     or states[n].status == 'Dead' for n in states)
-        return (ERROR if failed else STOPPED), codes
-    dead = sorted(n for n, s in statuses.items() if s == 'Dead')
+                     or states[n].status == names.DEAD for n in states)
+        return (names.ERROR if failed else names.STOPPED), codes
+    dead = sorted(n for n, s in statuses.items() if s == names.DEAD)
     if dead:
-        return ERROR, 'Container %s is dead.' % ', '.join(dead)
-    if 'Restarting' in values:
-        return RESTARTING, ' '.join(
+        return names.ERROR, 'Container %s is dead.' % ', '.join(dead)
+    if names.RESTARTING in values:
+        return names.RESTARTING, ' '.join(
             restart_text(n, states[n], memory[n]) for n in sorted(states)
-            if statuses[n] == 'Restarting')
-    if 'Paused' in values:
-        return PAUSED, 'Container %s is paused.' % ', '.join(
-            sorted(n for n, s in statuses.items() if s == 'Paused'))
-    if values <= {'Running', 'Stopped'}:
+            if statuses[n] == names.RESTARTING)
+    if names.PAUSED in values:
+        return names.PAUSED, 'Container %s is paused.' % ', '.join(
+            sorted(n for n, s in statuses.items() if s == names.PAUSED))
+    if values <= {names.RUNNING, names.STOPPED}:
         # Some exited, the rest run: a finished job beside a service, or
         # an exit the restart policy leaves alone.
-        return RUNNING, '; '.join(exit_text(
+        return names.RUNNING, '; '.join(exit_text(
             n, states[n].exit_code, states[n].oom_killed, memory[n])
-            for n in sorted(states) if statuses[n] == 'Stopped')
-    if 'Created' in values:
-        return CREATED, None
-    return ERROR, 'Container %s is %s.' % next(
+            for n in sorted(states) if statuses[n] == names.STOPPED)
+    if names.CREATED in values:
+        return names.CREATED, None
+    return names.ERROR, 'Container %s is %s.' % next(
         (n, s) for n, s in sorted(statuses.items())
-        if s not in ('Running', 'Stopped'))
+        if s not in (names.RUNNING, names.STOPPED))
 
 
 def _unhealthy_reason(states):
@@ -244,7 +245,7 @@ def failed_create_values(state, reason):
     One Docker holds in another state is recorded as Docker shows it
     (None is returned). Either way it no longer shows ``Creating``.
     """
-    if state is not None and state.status != 'Created':
+    if state is not None and state.status != names.CREATED:
         return None
     if state is not None and state.error:
         return {'status': CONTAINER_ERROR, 'status_detail': None,
@@ -252,3 +253,67 @@ def failed_create_values(state, reason):
     first = reason.split('\n', 1)[0].split(';', 1)[0].rstrip('.:')
     return {'status': CONTAINER_ERROR, 'status_detail': None,
             'status_reason': 'Not started: %s.' % first}
+
+
+# --- what the reconciler records and restarts --------------------------
+
+# A capsule whose create is under way.
+CREATE_IN_PROGRESS = names.IN_PROGRESS_STATUSES
+
+
+def container_values(state, row):
+    """The columns of container ``row`` (or spec) Docker's ``state`` sets.
+
+    What only inspect tells (timestamps, restart count, OOM kill) is left
+    out for a state read from Docker's container list, and an exit code
+    only comes with an exit: the recorded values are kept.
+    """
+    values = {'status': state.status, 'status_detail': state.status_detail,
+              'exit_code': state.exit_code,
+              'status_reason': container_reason(row.name, state, row.memory),
+              'health_status': state.health,
+              'health_output': state.health_output}
+    if state.exit_code is None:
+        del values['exit_code']     # the latest exit's code is kept
+    if state.restart_count is not None:
+        values.update(started_at=state.started_at,
+                      finished_at=state.finished_at,
+                      restart_count=state.restart_count,
+                      oom_killed=state.oom_killed)
+    return values
+
+
+def changed(row, values):
+    """Whether an observation says something new about a container.
+
+    status_detail ("Up 5 seconds") changes with the clock alone; it is
+    refreshed along with real changes, never written for its own sake, so
+    a quiet capsule costs no database write per sync.
+    """
+    return any(getattr(row, key) != value for key, value in values.items()
+               if key != 'status_detail')
+
+
+def restart_wanted(restart_policy, state):
+    """Whether an app container that has stopped must be started again.
+
+    The capsule's restart policy applied to the exit code Docker recorded,
+    as if the container had exited on its own: Always -> yes; OnFailure ->
+    after a non-zero exit only; Never -> no.  A container that is not
+    stopped (running, restarting, created, dead, missing) is not concerned.
+    """
+    if state is None or state.status != names.STOPPED:
+        return False
+    return spec.restarts(restart_policy, state.exit_code)
+
+
+def needs_start(state):
+    """Missing, or created but never started (a crash between the two)."""
+    return state is None or state.status == names.CREATED
+
+
+def create_finished(capsule):
+    """Whether every app container was started (else the create failed:
+    those left show Error, see Reconciler._fail)."""
+    return not any(c.role == spec.ROLE_APP and c.status in (
+        names.CREATING, CONTAINER_ERROR) for c in capsule.containers)

@@ -49,13 +49,15 @@ import datetime
 from oslo_log import log as logging
 
 from heat_capsule.engine.db import models
+from heat_capsule.engine.runtime import spec
 from heat_capsule.engine import validation
+from heat_capsule import names
 
 LOG = logging.getLogger(__name__)
 
 FIELD = 'terminationGracePeriodSeconds'
 # Container statuses with a program that a stop signal can reach.
-_LIVE = ('Running', 'Paused')
+_LIVE = (names.RUNNING, names.PAUSED)
 
 
 def requested_grace_period(conf, template):
@@ -120,7 +122,7 @@ class Stopper:
         observed = self.driver.observe(capsule.uuid, inspect_all=True)
         live = []
         for key, state in sorted(observed.items()):
-            if key == 'sandbox':
+            if key == spec.ROLE_SANDBOX:
                 continue
             if state.status in _LIVE:
                 live.append(state)

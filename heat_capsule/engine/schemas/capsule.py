@@ -28,6 +28,7 @@ schema validators ignore unknown keywords.
 """
 
 from heat_capsule import bounds
+from heat_capsule import names
 
 # Matches the whole string. The trailing ``(?!\n)`` keeps Python's ``$``
 # (which also matches before a final newline) from accepting "name\n"; in
@@ -36,7 +37,6 @@ NAME_PATTERN = r'^[a-zA-Z0-9][a-zA-Z0-9_.-]+$(?!\n)'
 NAME_HINT = ("use 2-255 letters, digits, '_', '.' or '-', starting with a "
              "letter or digit")
 
-RESTART_POLICIES = ['Always', 'OnFailure', 'Never']
 IMAGE_PULL_POLICIES = ['never', 'always', 'ifnotpresent',
                        'Never', 'Always', 'IfNotPresent']
 
@@ -289,7 +289,7 @@ SPEC = {
             'type': 'array',
             'items': CONTAINER,
         },
-        'restartPolicy': {'enum': RESTART_POLICIES},
+        'restartPolicy': {'enum': list(names.RESTART_POLICIES)},
         'volumes': {
             'type': ['array', 'null'],
             'items': VOLUME,
@@ -325,7 +325,7 @@ TEMPLATE = {
         'capsuleVersion': {'enum': ['beta', 'Beta']},
         'metadata': METADATA,
         # Deprecated in favour of spec.restartPolicy; accepted.
-        'restartPolicy': {'enum': RESTART_POLICIES},
+        'restartPolicy': {'enum': list(names.RESTART_POLICIES)},
         'availabilityZone': {
             'type': ['string', 'null'],
             'minLength': 1,

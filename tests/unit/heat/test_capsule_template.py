@@ -6,6 +6,7 @@ Properties presents them) and checks the camelCase key it lands on.
 
 import testtools
 
+from heat_capsule import names
 from heat_capsule.heat import template
 
 
@@ -95,7 +96,7 @@ class TestCapsuleFields(testtools.TestCase):
                          tmpl['metadata']['annotations'])
 
     def test_restart_policy_to_spec_restart_policy(self):
-        for policy in template.RESTART_POLICIES:
+        for policy in names.RESTART_POLICIES:
             tmpl = template.build_template(props(restart_policy=policy))
             self.assertEqual(policy, tmpl['spec']['restartPolicy'])
             self.assertNotIn('restartPolicy', tmpl)
@@ -268,26 +269,26 @@ class TestContainerNames(testtools.TestCase):
     def test_unnamed_containers_get_positional_names(self):
         self.assertEqual(
             (['container-1', 'container-2'], ['init-container-1']),
-            template.container_names(
+            names.container_names(
                 [{'image': 'a1'}, {'image': 'b1'}], [{'image': 'c1'}]))
 
     def test_names_are_stable(self):
         given = ([{'image': 'a1'}, {'name': 'x1', 'image': 'b1'}],
                  [{'image': 'c1'}])
-        self.assertEqual(template.container_names(*given),
-                         template.container_names(*given))
+        self.assertEqual(names.container_names(*given),
+                         names.container_names(*given))
 
     def test_given_names_are_kept(self):
         self.assertEqual(
             (['web', 'container-2'], []),
-            template.container_names(
+            names.container_names(
                 [{'name': 'web', 'image': 'a1'}, {'image': 'b1'}], []))
 
     def test_generated_name_skips_a_name_the_user_chose(self):
-        names, init_names = template.container_names(
+        app_names, init_names = names.container_names(
             [{'image': 'a1'}, {'name': 'container-1', 'image': 'b1'}],
             [{'name': 'init-container-1', 'image': 'c1'}, {'image': 'd1'}])
-        self.assertEqual(['container-1-2', 'container-1'], names)
+        self.assertEqual(['container-1-2', 'container-1'], app_names)
         self.assertEqual(['init-container-1', 'init-container-2'],
                          init_names)
 

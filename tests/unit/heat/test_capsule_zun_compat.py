@@ -26,6 +26,7 @@ from heat_capsule.engine import extensions as engine_extensions
 from heat_capsule.heat import client as capsule_client
 from heat_capsule.heat import features
 from heat_capsule.heat import template as capsule_template
+from heat_capsule import textutils
 from tests.unit.heat import test_capsule_resource as base
 
 TEMPLATES = os.path.join(os.path.dirname(__file__), '..', '..', '..',
@@ -352,5 +353,5 @@ class TestReadableReasons(ZunTestCase):
         if len(text) <= limit:
             self.assertEqual(text, cut)
         else:
-            self.assertTrue(cut.endswith(features.ELLIPSIS))
-            self.assertTrue(text.startswith(cut[:-len(features.ELLIPSIS)]))
+            self.assertTrue(cut.endswith(textutils.ELLIPSIS))
+            self.assertTrue(text.startswith(cut[:-len(textutils.ELLIPSIS)]))

@@ -24,6 +24,10 @@ from tests.support import heat_plugins
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__),
                                          '..', '..', '..'))
 RESOURCES_DIR = os.path.join(REPO_ROOT, 'resources')
+# What heat-engine does not have: the bundled engine's own packages, the
+# docker SDK and the engine's WSGI server (webob and sqlalchemy are Heat's
+# own dependencies, so they cannot be told apart here).
+ENGINE_ONLY = ('heat_capsule.engine', 'docker', 'cheroot')
 
 
 def entry_points_installed():
@@ -69,6 +73,20 @@ class PluginDirTest(testtools.TestCase):
         self.assertEqual('heat_capsule.heat.client.CapsuleConstraint',
                          result['constraint'])
         self.assertIsNotNone(result['heat_own_type'])
+
+    def test_the_heat_side_loads_without_the_engine_packages(self):
+        # heat_capsule.heat and resources/ import only Heat, zunclient and
+        # the pure modules both sides share (heat_capsule.names, .bounds,
+        # .textutils): with the engine-only packages unimportable the type
+        # loads in full.
+        result, _err = self.load([RESOURCES_DIR],
+                                 [REPO_ROOT, self.fake_install()],
+                                 block=ENGINE_ONLY)
+        self.assertEqual('heat_capsule.heat.capsule.Capsule',
+                         result['capsule'])
+        self.assertTrue(result['client_plugin'])
+        self.assertEqual('heat_capsule.heat.client.CapsuleConstraint',
+                         result['constraint'])
 
     def test_without_zunclient_loading_succeeds_without_the_type(self):
         result, err = self.load([RESOURCES_DIR],

@@ -1,0 +1,147 @@
+"""The create path overlaps Docker's waits (runtime/create_path.py).
+
+What is checked is the order of Docker's own events for a capsule (read
+back from the daemon, never timed): app containers created before the
+sandbox's start event, each container created once, init containers still
+run first, and nothing pre-created left behind when the sandbox cannot
+start.  The speed itself is measured by bench/, not here.
+"""
+
+import concurrent.futures
+import socket
+import time
+
+import docker
+import pytest
+
+from heat_capsule.engine.runtime import create_path
+from tests.functional import test_capsule_runtime as runtime_tests
+from tests.functional import test_graceful_delete as graceful_tests
+from tests.functional.conftest import app
+from tests.support import engine as engine_support
+
+create = runtime_tests.create
+wait_status = runtime_tests.wait_status
+delete_and_wait = runtime_tests.delete_and_wait
+labelled = runtime_tests.labelled
+busybox = runtime_tests.busybox
+
+
+@pytest.fixture(scope='module')
+def client():
+    return docker.from_env()
+
+
+def events_of(client, capsule_uuid, since):
+    """[(role or container name, action)] of a capsule, in Docker's order."""
+    return [(who, action) for _, action, who, _ in
+            graceful_tests.docker_events(client, capsule_uuid, since)]
+
+
+def template(name, containers, init_containers=()):
+    spec = {'containers': list(containers)}
+    if init_containers:
+        spec['initContainers'] = list(init_containers)
+    return {'kind': 'capsule', 'metadata': {'name': name}, 'spec': spec}
+
+
+def test_app_containers_are_created_before_the_sandbox_starts(engine,
+                                                              client):
+    since = time.time() - 1
+    capsule = create(engine, template('overlap', [
+        busybox('one', ['sleep', '3600']),
+        busybox('two', ['sleep', '3600'])]))
+    wait_status(engine, capsule['uuid'], 'Running')
+    events = events_of(client, capsule['uuid'], since)
+    sandbox_start = events.index(('sandbox', 'start'))
+    for name in ('one', 'two'):
+        assert events.count((name, 'create')) == 1, events
+        assert events.index((name, 'create')) < sandbox_start, events
+        assert events.index((name, 'start')) > sandbox_start, events
+    # Joined to the sandbox's namespaces as before.
+    sandbox = client.api.inspect_container('hc-%s' % capsule['uuid'])
+    for name in ('one', 'two'):
+        info = client.api.inspect_container('hc-%s-%s' % (capsule['uuid'],
+                                                          name))
+        assert info['HostConfig']['NetworkMode'] == \
+            'container:%s' % sandbox['Id']
+        assert info['State']['Running']
+    delete_and_wait(engine, capsule['uuid'])
+
+
+def test_init_containers_still_run_first(engine, client):
+    since = time.time() - 1
+    capsule = create(engine, template(
+        'overlap-init', [busybox('app', ['sleep', '3600'])],
+        [busybox('first', ['true']), busybox('second', ['true'])]))
+    wait_status(engine, capsule['uuid'], 'Running')
+    events = events_of(client, capsule['uuid'], since)
+    sandbox_start = events.index(('sandbox', 'start'))
+    # The first init container is made during the sandbox's start; the
+    # second and the app only once the one before them exited.
+    assert events.index(('first', 'create')) < sandbox_start, events
+    assert events.index(('second', 'create')) > \
+        events.index(('first', 'die')), events
+    assert events.index(('app', 'create')) > \
+        events.index(('second', 'die')), events
+    delete_and_wait(engine, capsule['uuid'])
+
+
+def test_a_sandbox_that_cannot_start_leaves_no_precreated_container(
+        engine, client):
+    since = time.time() - 1
+    with socket.socket() as held:
+        held.bind(('127.0.0.1', 0))
+        held.listen(1)
+        port = held.getsockname()[1]
+        capsule = create(engine, template('overlap-held', [busybox(
+            'main', ['sleep', '3600'],
+            ports=[{'containerPort': 7000, 'hostPort': port}])]))
+        body = wait_status(engine, capsule['uuid'], 'Error')
+    assert 'already in use' in body['status_reason'], body
+    events = events_of(client, capsule['uuid'], since)
+    # It was made while the sandbox started, and removed after its failure.
+    assert ('main', 'create') in events, events
+    assert events.index(('main', 'destroy')) > \
+        events.index(('main', 'create')), events
+    assert labelled(client, capsule['uuid']) == []
+    delete_and_wait(engine, capsule['uuid'])
+
+
+def test_a_network_removed_behind_the_engines_back_is_made_again(
+        driver, new_capsule, client):
+    """The remembered project network is only a shortcut.  Docker creates
+    a sandbox on a missing network and refuses only its start: the first
+    pass then undoes what it made and forgets the network; the next pass
+    (the reconciler's ordinary path, or here a first pass again) makes
+    the network anew and succeeds."""
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        first = new_capsule([app('main', 'sleep', '300')])
+        assert create_path.launch(driver, first, pool).complete
+        network = driver.ensure_network(first.project_id)
+        driver.remove_capsule(first.uuid)
+        client.api.remove_network(network.id)
+
+        second = new_capsule([app('main', 'sleep', '300')])
+        assert create_path.launch(driver, second, pool) is None
+        assert driver.observe(second.uuid) == {}     # nothing half-made
+        launched = create_path.launch(driver, second, pool)
+    assert launched.complete
+    assert launched.sandbox.status == 'Running'
+    assert [s.status for s in launched.started.values()] == ['Running']
+    again = driver.ensure_network(second.project_id)
+    assert again.id != network.id
+    assert launched.addresses[0].network_id == again.id
+
+
+def test_launch_leaves_an_existing_sandbox_to_the_ordinary_path(
+        driver, new_capsule):
+    """A second first pass (a crash after the sandbox's create) does
+    nothing: ensure_sandbox and start_container finish the create."""
+    capsule = new_capsule([app('main', 'sleep', '300')])
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        assert create_path.launch(driver, capsule, pool) is not None
+        assert create_path.launch(driver, capsule, pool) is None
+    assert engine_support.wait_for(
+        lambda: driver.observe(capsule.uuid)[capsule.containers[0].uuid]
+        .status == 'Running', timeout=30, what='running')
