@@ -96,13 +96,7 @@ def main(argv=None):
         engine_support.remove_everything(engine.driver())
     rows = [stats.row('1-capsule stack, %s, vs engine alone' % name,
                       times[name], engine_times) for name, _ in cases]
-    table = stats.format_rows(rows)
-    for old, new in (('engine median', 'Heat median'),
-                     ('engine p99', 'Heat p99'),
-                     ('docker median', 'engine-only median'),
-                     ('docker p99', 'engine-only p99')):
-        table = table.replace(old, new, 1)
-    print(table)
+    print(heat_overhead.heat_table(rows))
     print()
     for row in rows:
         print('- %s: Heat adds %.2f s (median)' % (

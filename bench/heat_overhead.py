@@ -63,6 +63,17 @@ def engine_round(client, count):
     return seconds
 
 
+def heat_table(rows):
+    """stats.format_rows with Heat's and the engine's column names."""
+    table = stats.format_rows(rows)
+    for old, new in (('engine median', 'Heat median'),
+                     ('engine p99', 'Heat p99'),
+                     ('docker median', 'engine-only median'),
+                     ('docker p99', 'engine-only p99')):
+        table = table.replace(old, new, 1)
+    return table
+
+
 def main(quick=False):
     runs = {1: 3 if quick else 10, 20: 1 if quick else 3}
     server = postgres.PostgresServer().start()
@@ -90,12 +101,7 @@ def main(quick=False):
         engine.stop()
         engine_support.remove_everything(engine.driver())
         server.stop()
-    table = stats.format_rows(rows)
-    for old, new in (('engine median', 'Heat median'),
-                     ('engine p99', 'Heat p99'),
-                     ('docker median', 'engine-only median'),
-                     ('docker p99', 'engine-only p99')):
-        table = table.replace(old, new, 1)
+    table = heat_table(rows)
     added = '\n'.join('- %s: Heat adds %.2f s (median)'
                       % (r['case'], r['added']) for r in rows)
     return table + '\n\n' + added + '\n'
