@@ -27,7 +27,6 @@ import argparse
 import os
 import sys
 import time
-import uuid
 
 from oslo_config import cfg
 
@@ -56,18 +55,7 @@ def with_init(seconds):
 
 def heat_create(rig, stable_seconds, template=None):
     cfg.CONF.set_override('stable_seconds', stable_seconds, OPT_GROUP)
-    if template is None:
-        return heat_overhead.heat_round(rig, 1)
-    start = time.perf_counter()
-    identity = rig.create_stack('bench-%s' % uuid.uuid4().hex[:8],
-                                template, timeout_mins=10)
-    stack = rig.wait(identity, 'CREATE', timeout=600)
-    seconds = time.perf_counter() - start
-    if stack['stack_status'] != 'COMPLETE':
-        raise RuntimeError('stack failed: %s' % stack['stack_status_reason'])
-    rig.delete_stack(identity)
-    rig.wait_deleted(identity, timeout=600)
-    return seconds
+    return heat_overhead.heat_round(rig, 1, template)
 
 
 def main(argv=None):
@@ -108,13 +96,7 @@ def main(argv=None):
         engine_support.remove_everything(engine.driver())
     rows = [stats.row('1-capsule stack, %s, vs engine alone' % name,
                       times[name], engine_times) for name, _ in cases]
-    table = stats.format_rows(rows)
-    for old, new in (('engine median', 'Heat median'),
-                     ('engine p99', 'Heat p99'),
-                     ('docker median', 'engine-only median'),
-                     ('docker p99', 'engine-only p99')):
-        table = table.replace(old, new, 1)
-    print(table)
+    print(heat_overhead.heat_table(rows))
     print()
     for row in rows:
         print('- %s: Heat adds %.2f s (median)' % (

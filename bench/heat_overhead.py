@@ -37,10 +37,13 @@ def engine_template():
                                      'command': ['sleep', '3600']}]}}
 
 
-def heat_round(rig, count):
+def heat_round(rig, count, template=None):
+    """Seconds from create to CREATE_COMPLETE of a stack of `count`
+    capsules (or of `template`); the stack is deleted after."""
     start = time.perf_counter()
     identity = rig.create_stack('bench-%s' % uuid.uuid4().hex[:8],
-                                stack_template(count), timeout_mins=10)
+                                template or stack_template(count),
+                                timeout_mins=10)
     stack = rig.wait(identity, 'CREATE', timeout=600)
     seconds = time.perf_counter() - start
     if stack['stack_status'] != 'COMPLETE':
@@ -58,6 +61,17 @@ def engine_round(client, count):
         seconds = time.perf_counter() - start
         list(pool.map(client.delete_and_wait, uuids))
     return seconds
+
+
+def heat_table(rows):
+    """stats.format_rows with Heat's and the engine's column names."""
+    table = stats.format_rows(rows)
+    for old, new in (('engine median', 'Heat median'),
+                     ('engine p99', 'Heat p99'),
+                     ('docker median', 'engine-only median'),
+                     ('docker p99', 'engine-only p99')):
+        table = table.replace(old, new, 1)
+    return table
 
 
 def main(quick=False):
@@ -87,12 +101,7 @@ def main(quick=False):
         engine.stop()
         engine_support.remove_everything(engine.driver())
         server.stop()
-    table = stats.format_rows(rows)
-    for old, new in (('engine median', 'Heat median'),
-                     ('engine p99', 'Heat p99'),
-                     ('docker median', 'engine-only median'),
-                     ('docker p99', 'engine-only p99')):
-        table = table.replace(old, new, 1)
+    table = heat_table(rows)
     added = '\n'.join('- %s: Heat adds %.2f s (median)'
                       % (r['case'], r['added']) for r in rows)
     return table + '\n\n' + added + '\n'
