@@ -132,13 +132,18 @@ def test_wheel_contents(built):
             archive.read(dist_info + '/METADATA').decode())
     data = sorted(n.split('/', 2)[2] for n in names
                   if n.split('/')[0].endswith('.data'))
+    # The HOT examples ship too: the tempest plugin's templates_dir.
+    templates = run(['git', 'ls-files', 'templates'], cwd=REPO_ROOT).split()
+    assert templates
     assert data == sorted(
         ['etc/heat-capsule/heat-capsule-engine.conf.sample']
-        + ['lib/heat/heat_capsule/' + n for n in RESOURCES])
+        + ['lib/heat/heat_capsule/' + n for n in RESOURCES]
+        + ['share/heat-capsule/' + n for n in templates])
     assert set(entry_points['console_scripts']) == {
         'heat-capsule-engine', 'heat-capsule-images'}
     assert set(entry_points['heat.clients']) == {'zun_capsule'}
     assert set(entry_points['heat.constraints']) == {'zun.capsule'}
+    assert set(entry_points['tempest.test_plugins']) == {'heat_capsule'}
     # Every file of the package (modules, alembic's script template).
     package = run(['git', 'ls-files', 'heat_capsule'],
                   cwd=REPO_ROOT).split()
