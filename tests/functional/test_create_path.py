@@ -15,6 +15,8 @@ import docker
 import pytest
 
 from heat_capsule.engine.runtime import create_path
+from heat_capsule.engine.runtime.docker import state as docker_state
+from heat_capsule.engine.runtime import spec as rspec
 from tests.functional import test_capsule_runtime as runtime_tests
 from tests.functional import test_graceful_delete as graceful_tests
 from tests.functional.conftest import app
@@ -145,3 +147,65 @@ def test_launch_leaves_an_existing_sandbox_to_the_ordinary_path(
     assert engine_support.wait_for(
         lambda: driver.observe(capsule.uuid)[capsule.containers[0].uuid]
         .status == 'Running', timeout=30, what='running')
+
+
+def test_launch_writes_running_without_inspecting_what_it_started(
+        driver, new_capsule, client):
+    """On the way to Running the first pass inspects the sandbox once (its
+    state and its addresses) and no container it started: Docker's
+    acknowledged start is the evidence (docker_state.just_started)."""
+    healthcheck = rspec.Healthcheck(cmd='true', interval=1, timeout=1,
+                                    retries=1, start_period=0)
+    capsule = new_capsule([app('one', 'sleep', '300'),
+                           app('two', 'sleep', '300',
+                               healthcheck=healthcheck)])
+    api = driver._api
+    inspected = []
+
+    def inspect_container(ident):
+        inspected.append(ident)
+        return type(api).inspect_container(api, ident)
+    api.inspect_container = inspect_container     # recorded, then passed on
+    try:
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            launched = create_path.launch(driver, capsule, pool)
+    finally:
+        del api.inspect_container
+    assert launched.complete
+    sandbox = client.api.inspect_container('hc-%s' % capsule.uuid)
+    assert inspected == [sandbox['Id']]
+    assert launched.sandbox.status == 'Running'
+    assert launched.addresses == driver.addresses(capsule.uuid) != []
+    one, two = capsule.containers
+    for container in capsule.containers:
+        state = launched.started[container.uuid]
+        docker_view = client.api.inspect_container(state.docker_id)
+        assert docker_view['State']['Running']
+        assert docker_view['Config']['Labels'][rspec.LABEL_CONTAINER] == \
+            container.uuid
+        assert (state.status, state.restart_count, state.exit_code,
+                state.role) == ('Running', 0, None, 'app')
+        assert state.started_at is not None
+    assert launched.started[one.uuid].health is None
+    assert launched.started[two.uuid].health == 'starting'
+    assert launched.started[two.uuid].status_detail.endswith(
+        '(health: starting)')
+
+
+def test_the_record_gets_dockers_own_start_time(engine, client):
+    """Running is written with the engine's clock; the start's event makes
+    the next sync inspect and record Docker's StartedAt."""
+    capsule = create(engine, template('started-at', [
+        busybox('main', ['sleep', '3600'])]))
+    wait_status(engine, capsule['uuid'], 'Running')
+    info = client.api.inspect_container('hc-%s-main' % capsule['uuid'])
+    docker_started = str(docker_state.parse_time(
+        info['State']['StartedAt']).replace(tzinfo=None))
+
+    def recorded():
+        body = runtime_tests.show(engine, capsule['uuid']).json()
+        return body['containers'][0]['started_at']
+    assert engine_support.wait_for(
+        lambda: recorded() == docker_started, timeout=30,
+        what="Docker's StartedAt recorded"), (recorded(), docker_started)
+    delete_and_wait(engine, capsule['uuid'])

@@ -41,11 +41,14 @@ def _plain_capsules(session, query):
     building ORM objects for them costs more than the query itself, so
     lists read rows and hang each capsule's containers on it, in order.
     """
-    rows = session.execute(query).mappings().all()
+    # Plain Core statements: the connection runs them without the ORM's
+    # execution layer, which would only add cost here.
+    connection = session.connection()
+    rows = connection.execute(query).mappings().all()
     by_capsule = {}
     if rows:
         table = models.Container.__table__
-        containers = session.execute(
+        containers = connection.execute(
             sa.select(table)
             .where(table.c.capsule_id.in_([row['id'] for row in rows]))
             .order_by(table.c.capsule_id, table.c.position)).mappings()
@@ -190,11 +193,11 @@ class Database(quota_db.QuotaQueries):
         ``project_id=None`` searches every project (admins).
         """
         column = models.Capsule.uuid if by_uuid else models.Capsule.name
-        query = sa.select(models.Capsule).where(column == ident)
+        query = sa.select(*_LISTED_COLUMNS).where(column == ident)
         if project_id is not None:
             query = query.where(models.Capsule.project_id == project_id)
         with self._reader() as session:
-            return list(session.scalars(query.limit(2)))
+            return _plain_capsules(session, query.limit(2))
 
     def list_capsules(self, project_id=None, limit=1000, marker=None,
                       sort_key='id', sort_dir='asc'):

@@ -12,7 +12,12 @@ capsule up front, so its first pass (:func:`launch`) does better:
   ``container:<sandbox id>`` while that sandbox is created or starting,
   and only refuses to *start* it before the sandbox runs;
 * they are **started the moment the sandbox start returns**, side by side,
-  and the sandbox's addresses are read at the same time;
+  and the sandbox is inspected at the same time (its state and addresses:
+  one call);
+* Running is written as soon as Docker acknowledges the starts, from what
+  the engine knows (:func:`docker_state.just_started`), not after an
+  inspect of each container; the start's event brings Docker's own
+  timestamps in the next sync;
 * round trips that only confirm a known fact (the project network exists,
   an image is present) are answered from :class:`KnownFacts`, a short-lived
   cache of what Docker confirmed; a Docker refusal that shows a fact went
@@ -170,14 +175,14 @@ def launch(driver, capsule, pool):
             raise
         LOG.debug('Started sandbox %s', name)
         starting = _start_all(driver, pool, created)
-        addresses = pool.submit(driver.addresses, capsule.uuid)
         sandbox_info = pool.submit(driver._api.inspect_container, sandbox_id)
         started = _started(starting)
-        sandbox = docker_state.from_inspect(sandbox_info.result())
+        sandbox_info = sandbox_info.result()
         complete = not capsule.init_containers and len(started) == len(
             capsule.containers)
-        return Launched(sandbox=sandbox, started=started, complete=complete,
-                        addresses=addresses.result())
+        return Launched(sandbox=docker_state.from_inspect(sandbox_info),
+                        started=started, complete=complete,
+                        addresses=docker_state.addresses_of(sandbox_info))
 
 
 def _create_sandbox(driver, capsule, name):
@@ -229,13 +234,14 @@ def _precreate(driver, capsule, sandbox_id):
 
 
 def _start_all(driver, pool, created):
-    """Start the pre-created containers side by side (then inspect each):
-    {uuid: future of its inspected info}."""
-    def start(docker_id):
+    """Start the pre-created containers side by side: {uuid: future of its
+    ContainerState}, as Docker's acknowledged start shows it
+    (:func:`docker_state.just_started`: no inspect on the way to Running)."""
+    def start(container, docker_id):
         driver._api.start(docker_id)
-        return driver._api.inspect_container(docker_id)
+        return docker_state.just_started(container, docker_id)
 
-    return {container.uuid: pool.submit(start, docker_id)
+    return {container.uuid: pool.submit(start, container, docker_id)
             for container, docker_id in created}
 
 
@@ -245,8 +251,7 @@ def _started(pending):
     started = {}
     for uuid, future in pending.items():
         try:
-            started[uuid] = docker_state.from_inspect(
-                future.result())
+            started[uuid] = future.result()
         except docker_errors.APIError as exc:
             LOG.debug('Starting container %s failed (%s); the ordinary '
                       'path retries it', uuid, exc)

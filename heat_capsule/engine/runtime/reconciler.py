@@ -433,7 +433,10 @@ class Reconciler(create_path.CreateSteps):
         # Marked first: a start event from now on makes the next sync read
         # them again.
         self._addressed.add(capsule.uuid)
-        view = capsule_view.addresses(self.driver.addresses(capsule.uuid))
+        found = sandbox.addresses
+        if found is None:       # not inspected by this observe
+            found = self.driver.addresses(capsule.uuid)
+        view = capsule_view.addresses(found)
         if view == (capsule.addresses or {}):
             return None
         LOG.info('Capsule %s: addresses changed in Docker: %s',

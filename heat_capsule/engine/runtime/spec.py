@@ -124,6 +124,8 @@ class ContainerState:
     oom_killed: bool | None = None    # State.OOMKilled of the last exit
     health: str | None = None         # starting | healthy | unhealthy
     health_output: str | None = None  # the latest probe's, when it failed
+    # The sandbox's [Address] when read by an inspect; None: not read.
+    addresses: tuple | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,12 +6,10 @@ and publishes every port of the capsule (:mod:`runtime.ports`), and is
 what the capsule's addresses and hostname are read from.
 """
 
-import ipaddress
 
 from docker import errors as docker_errors
 from oslo_log import log as logging
 
-from heat_capsule.engine.runtime import networks
 from heat_capsule.engine.runtime import ports
 from heat_capsule.engine.runtime import spec
 from heat_capsule.engine.runtime.docker import config as docker_config
@@ -155,41 +153,12 @@ class SandboxMixin:
         return info
 
     def addresses(self, capsule_uuid):
-        """The sandbox's addresses, as spec.Address, on each of its networks
-        (its project's; or the shared one of earlier versions).
-
-        Zun's form: the network id, and a subnet id derived from it and the
-        subnet of the address (:func:`networks.make_subnet_id`).  Empty when
-        the sandbox is missing or not running.
-        """
+        """The sandbox's addresses (:func:`docker_state.addresses_of`);
+        empty when the sandbox is missing or not running."""
         with self._errors('inspect the sandbox of capsule %s'
                           % capsule_uuid):
             info = self._inspect_container(naming.sandbox_name(capsule_uuid))
-        if info is None:
-            return []
-        attached = (info.get('NetworkSettings') or {}).get('Networks') or {}
-        result = []
-        for _name, endpoint in sorted(attached.items()):
-            network_id = endpoint.get('NetworkID')
-            endpoint_id = endpoint.get('EndpointID') or ''
-            if endpoint.get('IPAddress'):
-                result.append(spec.Address(
-                    addr=endpoint['IPAddress'], version=4,
-                    network_id=network_id,
-                    subnet_id=networks.make_subnet_id(
-                        network_id, networks.endpoint_subnet(endpoint)),
-                    port=endpoint_id))
-            if endpoint.get('GlobalIPv6Address'):
-                address = endpoint['GlobalIPv6Address']
-                network = ipaddress.ip_interface('%s/%s' % (
-                    address, endpoint.get('GlobalIPv6PrefixLen') or 64)
-                ).network
-                result.append(spec.Address(
-                    addr=address, version=6, network_id=network_id,
-                    subnet_id=networks.make_subnet_id(network_id,
-                                                      str(network)),
-                    port=endpoint_id))
-        return result
+        return docker_state.addresses_of(info)
 
     def hostname(self, capsule_uuid):
         """The capsule's hostname (the sandbox's), or None without one."""

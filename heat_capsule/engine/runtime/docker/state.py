@@ -11,8 +11,10 @@ output of its latest failed probe are kept.
 
 import dataclasses
 import datetime
+import ipaddress
 import re
 
+from heat_capsule.engine.runtime import networks
 from heat_capsule.engine.runtime import spec
 from heat_capsule.engine.runtime import status as status_rules
 from heat_capsule import names
@@ -136,7 +138,72 @@ def from_inspect(info):
             parse_time(state.get('FinishedAt'))),
         oom_killed=bool(state.get('OOMKilled')),
         health=health,
-        health_output=health_output)
+        health_output=health_output,
+        addresses=_addresses(info, labels))
+
+
+def _addresses(info, labels):
+    """A sandbox's addresses in its inspect answer; None for others."""
+    if labels.get(spec.LABEL_ROLE) != spec.ROLE_SANDBOX:
+        return None
+    return tuple(addresses_of(info))
+
+
+def addresses_of(info):
+    """The addresses in a sandbox's ``docker inspect`` answer (None: no
+    sandbox): [spec.Address] on each of its networks (its project's, or
+    the shared one of earlier versions), in Zun's form: the network id,
+    and a subnet id derived from it and the address's subnet
+    (:func:`networks.make_subnet_id`)."""
+    if info is None:
+        return []
+    attached = (info.get('NetworkSettings') or {}).get('Networks') or {}
+    result = []
+    for _name, endpoint in sorted(attached.items()):
+        network_id = endpoint.get('NetworkID')
+        endpoint_id = endpoint.get('EndpointID') or ''
+        if endpoint.get('IPAddress'):
+            result.append(spec.Address(
+                addr=endpoint['IPAddress'], version=4,
+                network_id=network_id,
+                subnet_id=networks.make_subnet_id(
+                    network_id, networks.endpoint_subnet(endpoint)),
+                port=endpoint_id))
+        if endpoint.get('GlobalIPv6Address'):
+            address = endpoint['GlobalIPv6Address']
+            network = ipaddress.ip_interface('%s/%s' % (
+                address, endpoint.get('GlobalIPv6PrefixLen') or 64)
+            ).network
+            result.append(spec.Address(
+                addr=address, version=6, network_id=network_id,
+                subnet_id=networks.make_subnet_id(network_id,
+                                                  str(network)),
+                port=endpoint_id))
+    return result
+
+
+def just_started(container, docker_id, now=None):
+    """ContainerState of `container` (a spec.ContainerSpec) whose start
+    Docker has just acknowledged, as ``docker inspect`` would show it then,
+    without the inspect: running, not restarted, started `now` (the
+    engine's clock, naive UTC; default: now), its healthcheck starting.
+
+    Docker's own StartedAt differs by the milliseconds between its start
+    and this call; the start's event makes the reconciler inspect the
+    container (its timing pass), which records Docker's value.  A process
+    that exits at once is reported by its 'die' event, as it would be a
+    moment after an inspect.
+    """
+    if now is None:
+        now = datetime.datetime.now(datetime.timezone.utc)
+    health = 'starting' if container.healthcheck else None
+    detail = 'Up %s' % status_rules.human_duration(0)
+    return spec.ContainerState(
+        docker_id=docker_id, role=container.role,
+        container_uuid=container.uuid, status=names.RUNNING,
+        status_detail=detail + (' (health: starting)' if health else ''),
+        restart_count=0, started_at=status_rules.naive_utc(now),
+        oom_killed=False, health=health)
 
 
 def from_list(entry):
