@@ -15,6 +15,9 @@ interleaved, run by run, so they see the same load:
 * ``engine, slow poll``: the same engine polled every `slow_poll` s (the
   cost of polling on Docker's side, minus a longer wait for the answer);
 * ``raw``: the docker SDK alone;
+* ``raw, engine's options``: the same calls with what the engine also asks
+  Docker for (``raw_docker.HARDENED``: hostname and DNS alias, dropped
+  capabilities, PID limit, rotated logs);
 * ``raw, engine polled``: the docker SDK while another thread polls the
   engine's GET of a resident capsule every `poll` s, the load the
   engine's own client puts on the machine.
@@ -162,7 +165,7 @@ def main(argv=None):
     fast = capsule_latency.EngineClient(engine.url, args.poll)
     slow = capsule_latency.EngineClient(engine.url, args.slow_poll)
     cases = {'engine': [], 'engine, slow poll': [], 'raw': [],
-             'raw, engine polled': []}
+             "raw, engine's options": [], 'raw, engine polled': []}
     baseline = None
     if args.baseline:
         baseline = create_trace.start_engine(args.baseline)
@@ -179,6 +182,10 @@ def main(argv=None):
                                                    resident),
         create_speed.SANDBOX_IMAGE)
     raw_events = RawEvents(docker_client, raw.label)
+    hardened = raw_docker.RawCapsules(
+        docker_client, raw.network, create_speed.SANDBOX_IMAGE,
+        hardened=True)
+    hardened_events = RawEvents(docker_client, hardened.label)
     loads = [os.getloadavg()[0]]
     try:
         for index in range(args.runs + 2):      # two warm-up rounds
@@ -187,7 +194,8 @@ def main(argv=None):
                     create_trace.one(fast, events, args.poll)),
                 'engine, slow poll': engine_marks(
                     create_trace.one(slow, events, args.slow_poll)),
-                'raw': raw_run(raw, raw_events)}
+                'raw': raw_run(raw, raw_events),
+                "raw, engine's options": raw_run(hardened, hardened_events)}
             with polling(fast, resident, args.poll):
                 got['raw, engine polled'] = raw_run(raw, raw_events)
             if baseline:
@@ -199,6 +207,8 @@ def main(argv=None):
     finally:
         raw.delete_all()
         raw_events.close()
+        hardened.delete_all()
+        hardened_events.close()
         fast.delete_and_wait(resident)
         events.close()
         engine.stop()
@@ -214,9 +224,11 @@ def main(argv=None):
     print(table(cases))
     totals = {name: statistics.median(m[5] for m in runs)
               for name, runs in cases.items()}
-    print('\nRatios of total medians: engine / raw %.2f; engine / raw while '
-          'the engine is polled %.2f; engine slow poll / raw %.2f' % (
+    print("\nRatios of total medians: engine / raw %.2f; engine / raw with "
+          "the engine's options %.2f; engine / raw while the engine is "
+          "polled %.2f; engine slow poll / raw %.2f" % (
               totals['engine'] / totals['raw'],
+              totals['engine'] / totals["raw, engine's options"],
               totals['engine'] / totals['raw, engine polled'],
               totals['engine, slow poll'] / totals['raw']))
     if baseline:

@@ -5,11 +5,11 @@
 1. create-to-Running of a 1-container capsule, one at a time: the engine
    (POST, then GET every 20 ms until Running) against the docker SDK
    doing the same calls serially (bench.raw_docker: create sandbox, start
-   it, create the app container joined to it, start it; no inspects), once
-   on the engine's own project network and once on Docker's default
-   bridge (a user's plain ``docker run``).  The three are interleaved run
-   by run (engine, raw on its network, raw on the default bridge), so they
-   see the same load.
+   it, create the app container joined to it, start it; no inspects): on
+   the engine's own project network, the same with the options the engine
+   also passes (``raw_docker.HARDENED``), and on Docker's default bridge
+   (a user's plain ``docker run``).  The four are interleaved run by run,
+   so they see the same load.
 2. `count` capsules created at once, until all Running (the engine, the
    client watching the list every 100 ms) against a pool of `count`
    threads doing the raw calls on the engine's network.
@@ -119,6 +119,9 @@ def main(engine, runs=20, rounds=3, count=50, first_runs=5, poll=0.02):
         network = engine_network(client, engine_client, resident)
         raws = {'raw, engine network': raw_docker.RawCapsules(
                     client, network, SANDBOX_IMAGE),
+                "raw with the engine's options, engine network":
+                    raw_docker.RawCapsules(client, network, SANDBOX_IMAGE,
+                                           hardened=True),
                 'raw, default bridge': raw_docker.RawCapsules(
                     client, 'bridge', SANDBOX_IMAGE)}
         like_for_like(engine_client, raws, 2)         # warm-up
