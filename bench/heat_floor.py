@@ -1,13 +1,17 @@
 """Issue 25 target 5: Heat's own floor, side by side with OS::Zun::Capsule.
 
-    python -m bench.heat_floor [--runs N] [--counts 1 3 5] [--wait SECONDS]
+    python -m bench.heat_floor [--runs N] [--counts 3 5] [--wait SECONDS]
+                                [--no-before]
 
 Heat 27's real engine in this process (tests/support/heat_rig.py, Heat's
 own 1 s steps, its database on PostgreSQL) and a heat-capsule-engine
 process on real Docker. Every round creates, interleaved, stacks of:
 
 * ``OS::Zun::Capsule`` (one busybox container), with ``stable_seconds``
-  0 and at its default (1 s);
+  0 and at its default (1 s), each as shipped (the first check reads a
+  capsule in progress again for up to ``FIRST_CHECK_WAIT``) and as before
+  (``FIRST_CHECK_WAIT`` 0: one reading per check; ``--no-before`` leaves
+  these out);
 * ``OS::Heat::TestResource`` with ``action_wait_secs: {create: T}``, T
   the engine's median create-to-Running time (measured first): Heat's own
   resource doing the same wait with a check step. Its
@@ -26,8 +30,8 @@ CREATE_COMPLETE (``Stack.state_set`` is wrapped to note the time: no
 polling delay). The same wrappers note, per stack, when the converge
 thread triggered each leaf (``WorkerClient.check_resource``), and when
 each ``handle_create`` and ``check_create_complete`` ran: the timeline
-that shows where Heat's steps fall. Measurement only: nothing in Heat or
-the plugin behaves differently.
+that shows where Heat's steps fall. The wrappers only note times: Heat and
+the plugin behave as they do without them.
 """
 
 import argparse
@@ -258,43 +262,60 @@ class Conditions:
                     len(self.loads)))
 
 
-def one_resource_cases(wait):
-    """(name, template, stable_seconds or None) of the 1-resource stacks."""
+# The first create check's wait for a capsule in progress, as shipped.
+FIRST_CHECK_WAIT = capsule_mod.Capsule.FIRST_CHECK_WAIT
+# Case settings: stable_seconds (None: the default) and the first check's
+# wait (0: one reading per check, the behaviour before it).
+SHIPPED = {'stable_seconds': None, 'first_check_wait': FIRST_CHECK_WAIT}
+
+
+def one_resource_cases(wait, compare_first_check=True):
+    """(name, template, settings) of the 1-resource stacks."""
     default = capsule_client.STABLE_SECONDS.default
-    return [
-        ('OS::Zun::Capsule, stable_seconds 0',
-         heat_overhead.stack_template(1), 0),
-        ('OS::Zun::Capsule, stable_seconds %g (default)' % default,
-         heat_overhead.stack_template(1), default),
+    capsule = heat_overhead.stack_template(1)
+    cases = []
+    for stable in (0, None):
+        label = ('OS::Zun::Capsule, stable_seconds %g%s'
+                 % (default if stable is None else stable,
+                    ' (default)' if stable is None else ''))
+        cases.append((label, capsule, dict(SHIPPED, stable_seconds=stable)))
+        if compare_first_check:
+            cases.append((label + ', first check reads once (before)',
+                          capsule, {'stable_seconds': stable,
+                                    'first_check_wait': 0}))
+    return cases + [
         ('TestResource, create wait %.2f s' % wait,
-         test_resources(1, wait), None),
-        ('TestResource, create wait 0', test_resources(1, 0), None),
-        ('OS::Heat::None (no check step)', none_resources(1), None),
+         test_resources(1, wait), SHIPPED),
+        ('TestResource, create wait 0', test_resources(1, 0), SHIPPED),
+        ('OS::Heat::None (no check step)', none_resources(1), SHIPPED),
     ]
 
 
 def many_resource_cases(count, wait):
     return [
         ('%d x OS::Zun::Capsule' % count,
-         heat_overhead.stack_template(count), None),
+         heat_overhead.stack_template(count), SHIPPED),
         ('%d x TestResource, create wait %.2f s' % (count, wait),
-         test_resources(count, wait), None),
+         test_resources(count, wait), SHIPPED),
     ]
 
 
 def single_of(name, wait):
     """The 1-resource case an N-resource case is compared with."""
-    cases = [case[0] for case in one_resource_cases(wait)]
-    return cases[1] if 'Capsule' in name else cases[2]
+    if 'Capsule' in name:
+        return 'OS::Zun::Capsule, stable_seconds %g (default)' % (
+            capsule_client.STABLE_SECONDS.default)
+    return 'TestResource, create wait %.2f s' % wait
 
 
-def run_case(rig, timeline, template, stable_seconds):
-    if stable_seconds is None:
+def apply(settings):
+    stable = settings['stable_seconds']
+    if stable is None:
         cfg.CONF.clear_override('stable_seconds', capsule_client.OPT_GROUP)
     else:
-        cfg.CONF.set_override('stable_seconds', stable_seconds,
+        cfg.CONF.set_override('stable_seconds', stable,
                               capsule_client.OPT_GROUP)
-    return timed_stack(rig, timeline, template)
+    capsule_mod.Capsule.FIRST_CHECK_WAIT = settings['first_check_wait']
 
 
 def table(header, rows):
@@ -369,6 +390,9 @@ def main(argv=None):
     parser.add_argument('--wait', type=float, default=None,
                         help='TestResource create wait (default: the '
                         "engine's measured median create time)")
+    parser.add_argument('--no-before', action='store_true',
+                        help='leave out the capsule cases whose first '
+                        'check reads once (the behaviour before)')
     args = parser.parse_args(argv)
     counts = [1] + [c for c in args.counts if c > 1]
     began = time.monotonic()
@@ -385,11 +409,11 @@ def main(argv=None):
     conditions = Conditions()
     try:
         # Warm-up; the engine's median create time sets TestResource's wait.
-        run_case(rig, timeline, heat_overhead.stack_template(1), None)
+        timed_stack(rig, timeline, heat_overhead.stack_template(1))
         warm = [heat_overhead.engine_round(client, 1) for _ in range(5)]
         wait = round(args.wait if args.wait is not None
                      else statistics.median(warm), 2)
-        cases = {1: one_resource_cases(wait)}
+        cases = {1: one_resource_cases(wait, not args.no_before)}
         for count in counts[1:]:
             cases[count] = many_resource_cases(count, wait)
         for index in range(args.runs):
@@ -397,15 +421,16 @@ def main(argv=None):
             for count in counts:
                 engine_times[count].append(
                     heat_overhead.engine_round(client, count))
-                for name, template, stable in cases[count]:
+                for name, template, settings in cases[count]:
+                    apply(settings)
                     results[count].setdefault(name, []).append(
-                        run_case(rig, timeline, template, stable))
+                        timed_stack(rig, timeline, template))
             print('round %d/%d done, %.0f s' % (
                 index + 1, args.runs, time.monotonic() - began),
                 file=sys.stderr)
         conditions.note()
     finally:
-        cfg.CONF.clear_override('stable_seconds', capsule_client.OPT_GROUP)
+        apply(SHIPPED)
         rig.stop()
         timeline.uninstall()
         engine.stop()
