@@ -36,6 +36,7 @@ the plugin behave as they do without them.
 
 import argparse
 import collections
+import json
 import os
 import statistics
 import sys
@@ -393,6 +394,9 @@ def main(argv=None):
     parser.add_argument('--no-before', action='store_true',
                         help='leave out the capsule cases whose first '
                         'check reads once (the behaviour before)')
+    parser.add_argument('--json', default=None,
+                        help='also write every run (totals and timelines) '
+                        'to this file')
     args = parser.parse_args(argv)
     counts = [1] + [c for c in args.counts if c > 1]
     began = time.monotonic()
@@ -437,6 +441,11 @@ def main(argv=None):
         engine_support.remove_everything(engine.driver())
         server.stop()
     print(report(engine_times, results, counts, wait, conditions))
+    if args.json:
+        with open(args.json, 'w') as handle:
+            json.dump({'engine': engine_times, 'wait': wait,
+                       'loads': conditions.loads, 'stacks': results},
+                      handle, indent=1)
     print('Benchmark took %.0f s.' % (time.monotonic() - began))
     return 0
 
