@@ -373,6 +373,8 @@ def report(engine_times, results, counts, wait, conditions):
                          seconds(gaps['handle_create']),
                          seconds(per_extra),
                          '%+.3f s' % (per_extra - 1.0)))
+    if not rows:
+        return '\n'.join(out) + '\n'
     out.append('\nN independent resources:\n')
     out.append(table(('stack', 'n', 'median', 'p99',
                       'T_1: its 1-resource stack (median)',
