@@ -1,7 +1,7 @@
 """Issue 25 target 5: Heat's own floor, side by side with OS::Zun::Capsule.
 
     python -m bench.heat_floor [--runs N] [--counts 3 5] [--wait SECONDS]
-                                [--no-before]
+                                [--no-before] [--init SECONDS] [--json FILE]
 
 Heat 27's real engine in this process (tests/support/heat_rig.py, Heat's
 own 1 s steps, its database on PostgreSQL) and a heat-capsule-engine
@@ -47,6 +47,7 @@ import uuid
 from oslo_config import cfg
 
 from bench import capsule_latency
+from bench import heat_one_capsule
 from bench import heat_overhead
 from bench import stats
 from tests.support import engine as engine_support
@@ -270,10 +271,11 @@ FIRST_CHECK_WAIT = capsule_mod.Capsule.FIRST_CHECK_WAIT
 SHIPPED = {'stable_seconds': None, 'first_check_wait': FIRST_CHECK_WAIT}
 
 
-def one_resource_cases(wait, compare_first_check=True):
-    """(name, template, settings) of the 1-resource stacks."""
+def one_resource_cases(wait, compare_first_check=True, capsule=None):
+    """(name, template, settings) of the 1-resource stacks; ``capsule``:
+    the capsule's stack template (bench 4's one busybox container)."""
     default = capsule_client.STABLE_SECONDS.default
-    capsule = heat_overhead.stack_template(1)
+    capsule = capsule or heat_overhead.stack_template(1)
     cases = []
     for stable in (0, None):
         label = ('OS::Zun::Capsule, stable_seconds %g%s'
@@ -396,6 +398,10 @@ def main(argv=None):
     parser.add_argument('--no-before', action='store_true',
                         help='leave out the capsule cases whose first '
                         'check reads once (the behaviour before)')
+    parser.add_argument('--init', type=float, default=None,
+                        help='the 1-capsule stacks get an init container '
+                        'that sleeps this long (a create longer than '
+                        "Heat's 1 s step)")
     parser.add_argument('--json', default=None,
                         help='also write every run (totals and timelines) '
                         'to this file')
@@ -411,22 +417,37 @@ def main(argv=None):
     rig.start()
     client = capsule_latency.EngineClient(engine.url, 0.02)
     engine_times = {count: [] for count in counts}
+    heat_template = engine_template = None
+    if args.init is not None:
+        heat_template, engine_template = heat_one_capsule.with_init(
+            args.init)
+
+    def engine_round(count):
+        if count > 1 or engine_template is None:
+            return heat_overhead.engine_round(client, count)
+        start = time.perf_counter()
+        capsule_uuid = client.run(engine_template)
+        seconds = time.perf_counter() - start
+        client.delete_and_wait(capsule_uuid)
+        return seconds
+
     results = {count: collections.OrderedDict() for count in counts}
     conditions = Conditions()
     try:
         # Warm-up; the engine's median create time sets TestResource's wait.
         timed_stack(rig, timeline, heat_overhead.stack_template(1))
-        warm = [heat_overhead.engine_round(client, 1) for _ in range(5)]
+        warm = [engine_round(1) for _ in range(5)]
         wait = round(args.wait if args.wait is not None
                      else statistics.median(warm), 2)
-        cases = {1: one_resource_cases(wait, not args.no_before)}
+        cases = {1: one_resource_cases(wait, not args.no_before,
+                                       heat_template)}
         for count in counts[1:]:
             cases[count] = many_resource_cases(count, wait)
         for index in range(args.runs):
             conditions.note()
             for count in counts:
                 engine_times[count].append(
-                    heat_overhead.engine_round(client, count))
+                    engine_round(count))
                 for name, template, settings in cases[count]:
                     apply(settings)
                     results[count].setdefault(name, []).append(
