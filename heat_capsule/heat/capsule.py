@@ -335,17 +335,23 @@ class Capsule(suspend.SuspendResumeMixin, polling.ServiceCallsMixin,
                         'left out of the request.',
                         {'rsrc': self, 'fields': ', '.join(left_out)})
 
-    def check_create_complete(self, capsule_id):
-        return self._complete(capsule_id)
+    _create_checked = False
 
-    def _complete(self, capsule_id, baseline=None):
+    def check_create_complete(self, capsule_id):
+        first, self._create_checked = not self._create_checked, True
+        return self._complete(
+            capsule_id, in_progress_wait=self.FIRST_CHECK_WAIT if first else 0)
+
+    def _complete(self, capsule_id, baseline=None, in_progress_wait=0):
         """Poll the capsule and apply the rule (see heat_capsule.heat.verdict
         and the class docstring): True when complete, False to wait; a
-        failure raises ResourceInError naming the containers at fault."""
+        failure raises ResourceInError naming the containers at fault.
+        ``in_progress_wait``: seconds to read a capsule still in progress
+        again (polling.ServiceCallsMixin.FIRST_CHECK_WAIT)."""
         # Containers named as in the template (a real Zun renames them; see
         # template.relate_containers), so reasons, the health gate and the
         # stability clock speak of the names the template author wrote.
-        capsule = self._poll(capsule_id)
+        capsule = self._poll_in_progress(capsule_id, in_progress_wait)
         if capsule is None:
             return False
         capsule = tmpl.template_named(self.properties, capsule)

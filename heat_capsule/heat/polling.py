@@ -16,6 +16,7 @@ from heat.common import exception
 from heat.common.i18n import _
 from oslo_log import log as logging
 
+from heat_capsule import names
 from heat_capsule.heat import features
 
 LOG = logging.getLogger(__name__)
@@ -30,6 +31,17 @@ class ServiceCallsMixin:
     TIMEOUT_MARGIN = 5
 
     _unreachable_since = None   # monotonic time of the first failed poll
+
+    # Heat makes a create's first check right after handle_create, then
+    # one every 1 s (heat/engine/scheduler.py, TaskRunner.__call__: the
+    # first step sleeps 0, later ones wait_time=1; measured in
+    # docs/benchmarks.md section 10, bench/heat_floor.py). A capsule is
+    # still Creating at that first check and often Running a fraction of a
+    # second later, so the first check reads it again every
+    # FIRST_CHECK_POLL seconds for up to FIRST_CHECK_WAIT (Heat's step)
+    # while it is in progress, instead of leaving it to Heat's next check.
+    FIRST_CHECK_WAIT = 1.0
+    FIRST_CHECK_POLL = 0.05
 
     def _start(self, call, *args, **kwargs):
         """Make a request that starts an action; unreachable fails at once."""
@@ -73,6 +85,25 @@ class ServiceCallsMixin:
         if capsule is None:
             raise exception.EntityNotFound(entity='Capsule', name=capsule_id)
         return capsule.to_dict()
+
+    def _poll_in_progress(self, capsule_id, seconds):
+        """``_poll`` the capsule; while it is Creating or Created, read it
+        again every FIRST_CHECK_POLL s, until ``seconds`` after the first
+        request (at most ``seconds / FIRST_CHECK_POLL`` more readings).
+
+        :returns: the last reading, as ``_poll`` gives it; a reading that
+            finds the service unreachable (None) ends the wait at once.
+        """
+        deadline = time.monotonic() + seconds
+        capsule = self._poll(capsule_id)
+        for _more in range(int(round(seconds / self.FIRST_CHECK_POLL))):
+            if (capsule is None
+                    or capsule.get('status') not in names.IN_PROGRESS_STATUSES
+                    or time.monotonic() >= deadline):
+                break
+            time.sleep(self.FIRST_CHECK_POLL)
+            capsule = self._poll(capsule_id)
+        return capsule
 
     def _out_of_time(self):
         """Whether the stack's timeout is less than TIMEOUT_MARGIN away."""
