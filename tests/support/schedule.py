@@ -122,6 +122,7 @@ def main(argv=None):
         'FILE ($%s of tools/run-tests.sh).' % DURATIONS_ENV)
     parser.add_argument('file')
     parser.add_argument('--top', type=int, default=30)
+    parser.add_argument('--files', type=int, default=15)
     args = parser.parse_args(argv)
     with open(args.file) as handle:
         records = [json.loads(line) for line in handle if line.strip()]
@@ -130,6 +131,13 @@ def main(argv=None):
     for record in slowest[:args.top]:
         print('%.2fs %-8s %s' % (record['duration'], record['when'],
                                  record['nodeid']))
+    files = collections.Counter()
+    for record in records:
+        files[record['nodeid'].split('::', 1)[0]] += record['duration']
+    print('slowest %d test files (setup, calls and teardowns; LONG_FIRST in '
+          'tests/support/schedule.py)' % args.files)
+    for name, seconds in files.most_common(args.files):
+        print('%.1fs %s' % (seconds, name))
     print('tests: %s' % ', '.join(
         '%d %s' % (counts[name], name)
         for name in ('passed', 'failed', 'skipped') if counts[name]))
