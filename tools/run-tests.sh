@@ -8,8 +8,8 @@
 # then runs every suite with pytest: unit, functional, contract, end to
 # end, in parallel (pytest-xdist) but for the tests marked serial, then
 # tempest (tools/run-tempest.sh) when no arguments are given.
-# Extra arguments go to pytest (both sessions); HC_TEST_WORKERS sets the
-# number of pytest-xdist workers (3).
+# Extra arguments go to pytest (tools/run-pytest.sh: both sessions);
+# HC_TEST_WORKERS sets the number of pytest-xdist workers (3).
 # The all-in-one is stopped at the end if this run started it; one that was
 # already up is left as it was found.
 set -euo pipefail
@@ -107,48 +107,11 @@ stop_dashboard() {
 }
 trap stop_dashboard EXIT
 
-# pytest in two sessions (tests/support/schedule.py): every test not
-# marked `serial` on $HC_TEST_WORKERS pytest-xdist workers (the tests mostly
-# wait on Docker, Heat and subprocesses; each test file is one unit of
-# work, the long files first), then the serial ones alone. Each session's
-# exit code counts; one that collects nothing (5) fails a whole-suite run,
-# and a run with arguments if neither session collected anything. The
-# leak check runs in every pytest process, then once more over every test
-# engine of the run; one report of the slowest durations of both.
-workers=${HC_TEST_WORKERS:-3}
-run_dir=$(mktemp -d)
-export HC_LEAK_REGISTRY="$run_dir/engines" HC_DURATIONS_FILE="$run_dir/durations"
-# Hypothesis' example database outside the checkout (shared by the workers).
-export HYPOTHESIS_STORAGE_DIRECTORY=${HYPOTHESIS_STORAGE_DIRECTORY:-${XDG_CACHE_HOME:-$HOME/.cache}/heat-capsule/hypothesis}
-pytest_session() {   # NAME PYTEST-ARGS...; sets session_rc
-    local name=$1 began
-    shift
-    began=$(date +%s)
-    log "pytest, $name"
-    set +e
-    pytest -p no:cacheprovider -o cache_dir=/tmp "$@"
-    session_rc=$?
-    set -e
-    log "pytest, $name: exit code $session_rc after $(( $(date +%s) - began ))s"
-}
-pytest_session "parallel ($workers workers)" -n "$workers" --dist loadfile \
-    --no-loadscope-reorder -m 'not serial' tests "$@"
-parallel_rc=$session_rc
-pytest_session "serial (tests marked serial)" -m serial tests "$@"
-serial_rc=$session_rc
-rc=0
-for session_rc in "$parallel_rc" "$serial_rc"; do
-    if [ "$session_rc" -eq 5 ] && [ "$#" -gt 0 ] &&
-            [ "$parallel_rc$serial_rc" != 55 ]; then
-        continue    # with arguments, one session may have nothing to run
-    fi
-    [ "$rc" -ne 0 ] || rc=$session_rc
-done
-if ! python -m tests.support.leaks "$HC_LEAK_REGISTRY"; then
-    [ "$rc" -ne 0 ] || rc=1
-fi
-python -m tests.support.schedule "$HC_DURATIONS_FILE" || true
-rm -rf "$run_dir"
+log "pytest (tools/run-pytest.sh: in parallel, then the tests marked serial)"
+set +e
+bash tools/run-pytest.sh "$@"
+rc=$?
+set -e
 # Tempest against the same all-in-one, on whole-suite runs (no pytest
 # arguments): heat-capsule's plugin and zun-tempest-plugin's capsule tests
 # (tools/run-tempest.sh, its own virtualenv). Either failing fails the run.
