@@ -27,10 +27,8 @@ Memory hogs are bounded: a 16 MiB limit, busybox ``dd`` under ``timeout``.
 # anything that imports Heat.
 from tests.support import heat_rig  # noqa: F401
 
-from oslo_config import cfg
 import pytest
 
-from heat_capsule.heat import client as capsule_client
 from tests.functional import test_heat_capsule as heat_capsule
 from tests.support import engine as engine_support
 
@@ -160,20 +158,10 @@ def test_an_exit_under_always_fails_naming_code_and_restarts(heat, code):
         _delete(heat, identity)
 
 
-@pytest.fixture
-def stable_seconds():
-    """Sets Heat's ``[clients_zun_capsule] stable_seconds`` for one test."""
-    def set_to(seconds):
-        cfg.CONF.set_override('stable_seconds', seconds,
-                              capsule_client.OPT_GROUP)
-    yield set_to
-    cfg.CONF.clear_override('stable_seconds', capsule_client.OPT_GROUP)
-
-
-def test_an_oom_kill_in_an_app_container_is_named(heat, stable_seconds):
+def test_an_oom_kill_in_an_app_container_is_named(heat, heat_client_option):
     # The hog allocates 2 s into its run (see HOG): Heat must not call the
     # capsule started (1 s of a steady run by default) before that.
-    stable_seconds(10)
+    heat_client_option('stable_seconds', 10)
     identity, stack = _create(heat, 'oom-app', ONE,
                               {'script': HOG, 'policy': 'Never'})
     try:
