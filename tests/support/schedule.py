@@ -124,8 +124,11 @@ def main(argv=None):
     parser.add_argument('--top', type=int, default=30)
     parser.add_argument('--files', type=int, default=15)
     args = parser.parse_args(argv)
-    with open(args.file) as handle:
-        records = [json.loads(line) for line in handle if line.strip()]
+    try:
+        with open(args.file) as handle:
+            records = [json.loads(line) for line in handle if line.strip()]
+    except FileNotFoundError:
+        records = []        # no test ran
     counts, slowest = summary(records)
     print('slowest %d durations of the whole run' % args.top)
     for record in slowest[:args.top]:
