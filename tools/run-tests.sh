@@ -6,8 +6,10 @@
 # and the engine on 127.0.0.1, for tests/e2e), installs zun-api 18.0.0 and
 # MariaDB for the contract test (tools/setup-zun-api.sh, tests/contract),
 # then runs every suite with pytest: unit, functional, contract, end to
-# end, then tempest (tools/run-tempest.sh) when no arguments are given.
-# Extra arguments go to pytest.
+# end, in parallel (pytest-xdist) but for the tests marked serial, then
+# tempest (tools/run-tempest.sh) when no arguments are given.
+# Extra arguments go to pytest (tools/run-pytest.sh: both sessions);
+# HC_TEST_WORKERS sets the number of pytest-xdist workers (3).
 # The all-in-one is stopped at the end if this run started it; one that was
 # already up is left as it was found.
 set -euo pipefail
@@ -105,9 +107,9 @@ stop_dashboard() {
 }
 trap stop_dashboard EXIT
 
-log "pytest"
+log "pytest (tools/run-pytest.sh: in parallel, then the tests marked serial)"
 set +e
-pytest -p no:cacheprovider -o cache_dir=/tmp --durations=30 tests "$@"
+bash tools/run-pytest.sh "$@"
 rc=$?
 set -e
 # Tempest against the same all-in-one, on whole-suite runs (no pytest
@@ -122,7 +124,7 @@ if [ "$#" -eq 0 ]; then
 fi
 log "finished in $(( $(date +%s) - start ))s with pytest exit code $rc"
 if [ "$rc" -eq 5 ]; then
-    log "pytest collected no tests: that is a failure"
+    log "a pytest session collected no tests: that is a failure"
     exit 1
 fi
 exit "$rc"

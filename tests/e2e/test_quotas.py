@@ -6,6 +6,8 @@ nor read another project's; the admin sets them. A stack whose capsule is
 over the project's quota fails at once with the engine's reason.
 """
 
+import pytest
+
 from tests.e2e import base
 
 OVER_QUOTA_TEMPLATE = '''
@@ -49,6 +51,9 @@ class QuotaTest(base.HeatCapsuleTest):
         self.assertNotEqual(0, code)
         self.assertIn('Policy does not allow quota:get.', err)
 
+    # Serial: it sets the quota of the demo project, which every other
+    # end-to-end test creates its capsules in.
+    @pytest.mark.serial
     def test_a_stack_over_the_quota_fails_with_the_reason(self):
         in_use = self.zun.quotas.get(self.project_id,
                                      usages=True).containers['in_use']

@@ -74,6 +74,23 @@ def heat(engine):
         rig.stop()
 
 
+@pytest.fixture
+def heat_client_option():
+    """``set(name, value)``: an option of Heat's ``[clients_zun_capsule]``
+    (OS::Zun::Capsule's client plugin) for one test, cleared after it."""
+    from oslo_config import cfg
+
+    from heat_capsule.heat import client as capsule_client
+    names = []
+
+    def set_option(name, value):
+        cfg.CONF.set_override(name, value, capsule_client.OPT_GROUP)
+        names.append(name)
+    yield set_option
+    for name in names:
+        cfg.CONF.clear_override(name, capsule_client.OPT_GROUP)
+
+
 @pytest.fixture(scope='session')
 def suffix():
     return uuid.uuid4().hex[:10]

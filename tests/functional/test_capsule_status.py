@@ -26,7 +26,12 @@ from tests.support import engine as engine_support
 
 HEADERS = {'OpenStack-API-Version': 'container 1.40',
            'Content-Type': 'application/json'}
-OOM_COMMAND = ['sh', '-c', 'echo allocating; exec timeout 30 dd '
+# The hog waits 2 s before it allocates: Docker 20.10 (cgroup v1) learns of
+# an OOM kill through an eventfd containerd arms only once the process has
+# started, and a kill within the container's first instants goes unseen
+# (State.OOMKilled false, no 'oom' event), the more often the busier the
+# daemon (parallel tests): nothing the engine could read.
+OOM_COMMAND = ['sh', '-c', 'echo allocating; sleep 2; exec timeout 30 dd '
                'if=/dev/zero of=/dev/null bs=100M count=1']
 OOM_TEXT = ('was killed for exceeding its memory limit of 16 MiB '
             '(exit code 137)')

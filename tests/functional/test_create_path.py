@@ -9,7 +9,6 @@ start.  The speed itself is measured by bench/, not here.
 
 import concurrent.futures
 import socket
-import time
 
 import docker
 import pytest
@@ -18,8 +17,8 @@ from heat_capsule.engine.runtime import create_path
 from heat_capsule.engine.runtime.docker import state as docker_state
 from heat_capsule.engine.runtime import spec as rspec
 from tests.functional import test_capsule_runtime as runtime_tests
-from tests.functional import test_graceful_delete as graceful_tests
 from tests.functional.conftest import app
+from tests.support import docker_events
 from tests.support import engine as engine_support
 
 create = runtime_tests.create
@@ -34,10 +33,20 @@ def client():
     return docker.from_env()
 
 
-def events_of(client, capsule_uuid, since):
-    """[(role or container name, action)] of a capsule, in Docker's order."""
-    return [(who, action) for _, action, who, _ in
-            graceful_tests.docker_events(client, capsule_uuid, since)]
+def follow(client, engine):
+    """The events of the engine's containers from now on."""
+    return docker_events.EventLog(
+        client, '%s=%s' % (rspec.LABEL_ENGINE, engine.instance))
+
+
+def events_of(log, capsule_uuid, *until):
+    """[(role or container name, action)] of a capsule, in Docker's order,
+    once every (who, action) of `until` is among them; closes `log`."""
+    try:
+        return [(who, action) for _, action, who, _ in log.events(
+            capsule_uuid, [(action, who) for who, action in until])]
+    finally:
+        log.close()
 
 
 def template(name, containers, init_containers=()):
@@ -49,12 +58,13 @@ def template(name, containers, init_containers=()):
 
 def test_app_containers_are_created_before_the_sandbox_starts(engine,
                                                               client):
-    since = time.time() - 1
+    log = follow(client, engine)
     capsule = create(engine, template('overlap', [
         busybox('one', ['sleep', '3600']),
         busybox('two', ['sleep', '3600'])]))
     wait_status(engine, capsule['uuid'], 'Running')
-    events = events_of(client, capsule['uuid'], since)
+    events = events_of(log, capsule['uuid'], ('one', 'start'),
+                       ('two', 'start'))
     sandbox_start = events.index(('sandbox', 'start'))
     for name in ('one', 'two'):
         assert events.count((name, 'create')) == 1, events
@@ -72,12 +82,12 @@ def test_app_containers_are_created_before_the_sandbox_starts(engine,
 
 
 def test_init_containers_still_run_first(engine, client):
-    since = time.time() - 1
+    log = follow(client, engine)
     capsule = create(engine, template(
         'overlap-init', [busybox('app', ['sleep', '3600'])],
         [busybox('first', ['true']), busybox('second', ['true'])]))
     wait_status(engine, capsule['uuid'], 'Running')
-    events = events_of(client, capsule['uuid'], since)
+    events = events_of(log, capsule['uuid'], ('app', 'start'))
     sandbox_start = events.index(('sandbox', 'start'))
     # The first init container is made during the sandbox's start; the
     # second and the app only once the one before them exited.
@@ -91,7 +101,7 @@ def test_init_containers_still_run_first(engine, client):
 
 def test_a_sandbox_that_cannot_start_leaves_no_precreated_container(
         engine, client):
-    since = time.time() - 1
+    log = follow(client, engine)
     with socket.socket() as held:
         held.bind(('127.0.0.1', 0))
         held.listen(1)
@@ -101,7 +111,7 @@ def test_a_sandbox_that_cannot_start_leaves_no_precreated_container(
             ports=[{'containerPort': 7000, 'hostPort': port}])]))
         body = wait_status(engine, capsule['uuid'], 'Error')
     assert 'already in use' in body['status_reason'], body
-    events = events_of(client, capsule['uuid'], since)
+    events = events_of(log, capsule['uuid'], ('main', 'destroy'))
     # It was made while the sandbox started, and removed after its failure.
     assert ('main', 'create') in events, events
     assert events.index(('main', 'destroy')) > \

@@ -46,8 +46,11 @@ def capsules(url):
 def docker_capsules(client, instance):
     """capsule uuid -> container names, for one engine instance."""
     found = {}
-    for container in client.containers.list(all=True, filters={
-            'label': '%s=%s' % (rspec.LABEL_ENGINE, instance)}):
+    # ignore_removed: the engine may remove one between Docker's list and
+    # the SDK's inspect of each (what some callers wait for).
+    for container in client.containers.list(
+            all=True, ignore_removed=True, filters={
+                'label': '%s=%s' % (rspec.LABEL_ENGINE, instance)}):
         capsule_uuid = container.labels[rspec.LABEL_CAPSULE]
         found.setdefault(capsule_uuid, set()).add(container.name)
     return found

@@ -21,6 +21,7 @@ from heat_capsule.engine.runtime import spec as rspec
 from tests.functional.conftest import app
 from tests.functional.conftest import run_capsule
 from tests.functional.conftest import wait_for as wait_short
+from tests.support import docker_events as docker_events_support
 from tests.support import engine as engine_support
 
 HEADERS = {'Content-Type': 'application/json',
@@ -140,21 +141,26 @@ def read_kept_volume(url, volume_uuid, *files):
 
 # -- what Docker saw ----------------------------------------------------------
 
-def docker_events(client, capsule_uuid, since):
+# What a delete ends with: the sandbox removed, after every container.
+SANDBOX_GONE = (('destroy', 'sandbox'),)
+
+
+def follow(client, capsule_uuid):
+    """The capsule's container events from now on (an EventLog: a query
+    for past events would miss those that other work on the daemon has
+    pushed out of Docker's buffer meanwhile)."""
+    return docker_events_support.EventLog(
+        client, '%s=%s' % (rspec.LABEL_CAPSULE, capsule_uuid))
+
+
+def docker_events(log, capsule_uuid, until=SANDBOX_GONE):
     """(seconds, action, role or container name, attributes) of the
-    capsule's containers, oldest first, from `since` (UNIX time) to now."""
-    found = []
-    for event in client.api.events(
-            since=since, until=time.time() + 1, decode=True,
-            filters={'type': 'container', 'label': '%s=%s' % (
-                rspec.LABEL_CAPSULE, capsule_uuid)}):
-        attributes = event['Actor']['Attributes']
-        who = attributes['name'].split('%s-' % capsule_uuid, 1)[-1]
-        if attributes.get(rspec.LABEL_ROLE) == rspec.ROLE_SANDBOX:
-            who = 'sandbox'
-        found.append((event['timeNano'] / 1e9, event['Action'], who,
-                      attributes))
-    return found
+    capsule's containers, oldest first, once `until` was seen; closes
+    `log`."""
+    try:
+        return log.events(capsule_uuid, until)
+    finally:
+        log.close()
 
 
 def of(events, who, action):
@@ -224,10 +230,11 @@ def test_programs_get_their_stop_signal_and_flush_to_a_kept_volume(
     kept = volume_id(engine.url, capsule['uuid'])
 
     since = time.time()
+    log = follow(client, capsule['uuid'])
     delete(engine.url, capsule['uuid'])
     wait_gone(engine.url, capsule['uuid'])
     took = time.time() - since
-    events = docker_events(client, capsule['uuid'], since)
+    events = docker_events(log, capsule['uuid'])
 
     print('\ngraceful delete of 2 flushing containers (grace 60 s): '
           '%.2f s' % took)
@@ -252,10 +259,11 @@ def test_programs_ignoring_sigterm_are_killed_after_the_grace_period(
     wait_status(engine.url, capsule['uuid'], 'Running')
 
     since = time.time()
+    log = follow(client, capsule['uuid'])
     delete(engine.url, capsule['uuid'])
     wait_gone(engine.url, capsule['uuid'])
     took = time.time() - since
-    events = docker_events(client, capsule['uuid'], since)
+    events = docker_events(log, capsule['uuid'])
 
     terms = {name: of(events, name, 'kill')[0][0] for name in ('aa', 'bb')}
     kills = {name: of(events, name, 'kill')[-1][0] for name in ('aa', 'bb')}
@@ -279,7 +287,7 @@ def test_a_second_delete_does_not_reset_the_grace_period(engine, client):
         'twice', [ignoring('stubborn')], grace=grace))
     wait_status(engine.url, capsule['uuid'], 'Running')
 
-    since = time.time()
+    log = follow(client, capsule['uuid'])
     delete(engine.url, capsule['uuid'])
     first = engine_support.wait_for(
         lambda: (show(engine.url, capsule['uuid']).json().get(
@@ -294,7 +302,7 @@ def test_a_second_delete_does_not_reset_the_grace_period(engine, client):
     assert (again['status'], again['status_reason']) == (
         'Deleting', first['status_reason'])
     wait_gone(engine.url, capsule['uuid'])
-    events = docker_events(client, capsule['uuid'], since)
+    events = docker_events(log, capsule['uuid'])
 
     term, kill = of(events, 'stubborn', 'kill')
     print('\nsecond DELETE %d s into a %d s grace period: SIGKILL %.2f s '
@@ -323,10 +331,11 @@ def test_a_crash_looping_container_does_not_hold_the_delete(engine,
     wait_ready(engine.url, {'containers': [
         c for c in capsule['containers'] if c['name'] == 'term']})
     since = time.time()
+    log = follow(client, capsule['uuid'])
     delete(engine.url, capsule['uuid'])
     wait_gone(engine.url, capsule['uuid'])
     took = time.time() - since
-    events = docker_events(client, capsule['uuid'], since)
+    events = docker_events(log, capsule['uuid'])
     print('\ndelete of a crash-looping capsule (grace %d s): %.2f s'
           % (grace, took))
     # Restarted by Docker and left without a signal, it would be killed
@@ -349,10 +358,10 @@ def test_grace_period_zero_kills_at_once(engine, client):
             {'name': 'state', 'cinder': {'size': 1, 'autoRemove': True}}]))
     wait_status(engine.url, capsule['uuid'], 'Running')
     wait_ready(engine.url, capsule)
-    since = time.time()
+    log = follow(client, capsule['uuid'])
     delete(engine.url, capsule['uuid'])
     wait_gone(engine.url, capsule['uuid'])
-    events = docker_events(client, capsule['uuid'], since)
+    events = docker_events(log, capsule['uuid'])
     assert signals(events, 'term') == [SIGKILL]
     assert exit_codes(events, 'term') == ['137']
 
@@ -414,6 +423,7 @@ def test_an_engine_killed_during_the_grace_period_finishes_the_delete(
         kept = volume_id(engine.url, capsule['uuid'])
 
         since = time.time()
+        log = follow(client, capsule['uuid'])
         delete(engine.url, capsule['uuid'])
         engine_support.wait_for(
             lambda: (show(engine.url, capsule['uuid']).json().get(
@@ -425,7 +435,7 @@ def test_an_engine_killed_during_the_grace_period_finishes_the_delete(
         engine.start()
         wait_gone(engine.url, capsule['uuid'])
         took = time.time() - since
-        events = docker_events(client, capsule['uuid'], since)
+        events = docker_events(log, capsule['uuid'])
 
         term, kill = of(events, 'stubborn', 'kill')
         print('\nengine SIGKILLed %.2f s into a %d s grace period, back 2 s '
@@ -461,10 +471,10 @@ def test_a_container_replaced_in_a_restarted_sandbox_is_stopped_gracefully(
     wait_short(lambda: b'ready' in docker_client.api.logs(old_id))
     docker_client.api.restart(old['sandbox'].docker_id, timeout=0)
 
-    since = time.time()
+    log = follow(docker_client, capsule.uuid)
     new = driver.start_container(capsule, db)
     assert new.docker_id != old_id
-    events = docker_events(docker_client, capsule.uuid, since)
+    events = docker_events(log, capsule.uuid, until=(('die', 'db'),))
     mine = [e for e in events if e[3].get('name', '').endswith('-db')
             and e[1] in ('kill', 'die')]
     assert [(e[1], e[3].get('signal') or e[3].get('exitCode'))
@@ -491,9 +501,10 @@ def test_a_paused_capsule_gets_the_whole_stop_sequence(engine, client):
     wait_status(engine.url, capsule['uuid'], 'Paused')
 
     since = time.time()
+    log = follow(client, capsule['uuid'])
     delete(engine.url, capsule['uuid'])
     wait_gone(engine.url, capsule['uuid'])
-    events = docker_events(client, capsule['uuid'], since)
+    events = docker_events(log, capsule['uuid'])
 
     print('\ngraceful delete of a paused capsule (grace 60 s): %.2f s'
           % (time.time() - since))

@@ -67,11 +67,12 @@ def test_stack_delete_stops_the_capsule_gracefully(heat, engine,
     assert [c.attrs['Config']['StopTimeout'] for c in apps] == [GRACE] * 2
 
     since = time.time()
+    log = graceful.follow(docker_client, capsule_uuid)
     heat_tests.delete_and_wait(heat, identity)
     took = time.time() - since
     assert heat_tests.engine_get(engine, capsule_uuid)[0] == 404
     assert graceful.leftovers(docker_client, capsule_uuid) == []
-    events = graceful.docker_events(docker_client, capsule_uuid, since)
+    events = graceful.docker_events(log, capsule_uuid)
     term, kill = graceful.of(events, 'stubborn', 'kill')
     print('\nstack delete with termination_grace_period %d: %.2f s; '
           'stubborn SIGKILLed %.2f s after its SIGTERM'

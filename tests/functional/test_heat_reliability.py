@@ -23,6 +23,7 @@ failure took is printed (``pytest -s``).
 from tests.support import heat_rig  # noqa: F401
 
 import contextlib
+import functools
 import http.server
 import re
 import threading
@@ -30,13 +31,11 @@ import time
 
 import pytest
 import requests
-from oslo_config import cfg
 from oslo_utils import uuidutils
 
 from heat.rpc import api as rpc_api
 
 from heat_capsule.engine.runtime import spec as rspec
-from heat_capsule.heat import client as capsule_client
 from tests.support import engine as engine_support
 
 API_HEADERS = {'OpenStack-API-Version': 'container 1.40'}
@@ -131,13 +130,9 @@ def engine_up(engine):
 
 
 @pytest.fixture
-def unreachable_timeout():
+def unreachable_timeout(heat_client_option):
     """Set ``[clients_zun_capsule] unreachable_timeout`` for one test."""
-    def override(seconds):
-        cfg.CONF.set_override('unreachable_timeout', seconds,
-                              capsule_client.OPT_GROUP)
-    yield override
-    cfg.CONF.clear_override('unreachable_timeout', capsule_client.OPT_GROUP)
+    return functools.partial(heat_client_option, 'unreachable_timeout')
 
 
 # -- helpers ----------------------------------------------------------------
@@ -335,13 +330,9 @@ def test_unreachable_when_the_create_starts_fails_at_once(heat):
 
 
 @pytest.fixture
-def request_timeout():
+def request_timeout(heat_client_option):
     """Set ``[clients_zun_capsule] request_timeout`` for one test."""
-    def override(seconds):
-        cfg.CONF.set_override('request_timeout', seconds,
-                              capsule_client.OPT_GROUP)
-    yield override
-    cfg.CONF.clear_override('request_timeout', capsule_client.OPT_GROUP)
+    return functools.partial(heat_client_option, 'request_timeout')
 
 
 @contextlib.contextmanager

@@ -52,7 +52,9 @@ outputs:
   exit_codes: {value: {get_attr: [capsule, exit_codes]}}
 '''
 
-HOG = 'echo allocating 100 MB; exec timeout 30 dd if=/dev/zero ' \
+# 2 s before the allocation: see test_capsule_status.OOM_COMMAND (Docker
+# misses an OOM kill in a container's first instants).
+HOG = 'echo allocating 100 MB; sleep 2; exec timeout 30 dd if=/dev/zero ' \
     'of=/dev/null bs=100M count=1'
 
 INIT_HOG = '''
@@ -156,7 +158,10 @@ def test_an_exit_under_always_fails_naming_code_and_restarts(heat, code):
         _delete(heat, identity)
 
 
-def test_an_oom_kill_in_an_app_container_is_named(heat):
+def test_an_oom_kill_in_an_app_container_is_named(heat, heat_client_option):
+    # The hog allocates 2 s into its run (see HOG): Heat must not call the
+    # capsule started (1 s of a steady run by default) before that.
+    heat_client_option('stable_seconds', 10)
     identity, stack = _create(heat, 'oom-app', ONE,
                               {'script': HOG, 'policy': 'Never'})
     try:
@@ -215,9 +220,12 @@ def test_stack_check_passes_then_fails_on_a_crash_loop(heat, engine,
         uuid = heat_capsule.physical_id(heat, identity, 'capsule')
         container = docker_client.containers.get('hc-%s-app' % uuid)
         container.exec_run(['sh', '-c', 'kill $(pidof sleep)'])
+        # In a crash loop: restarted, and crashed again (its last log
+        # lines, which the check reports, say so).
         engine_support.wait_for(
             lambda: docker_client.containers.get(container.id).attrs[
-                'RestartCount'] >= 1, timeout=30, what='a restart')
+                'RestartCount'] >= 1 and b'crashing again' in
+            container.logs(tail=5), timeout=30, what='a second crash')
         heat.client.stack_check(heat.context(), identity)
         reason = _failed(heat.wait(identity, 'CHECK'), 'CHECK')
         assert 'container app exited with code 1' in reason

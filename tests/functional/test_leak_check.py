@@ -17,6 +17,7 @@ import pytest
 
 from heat_capsule.engine.runtime import spec as rspec
 from tests.support import engine as engine_support
+from tests.support import leaks
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..',
                                          '..'))
@@ -24,7 +25,8 @@ REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..',
 # never one of Docker's default pools, which the test engines need.
 SCRATCH_RANGE = ipaddress.ip_network('198.18.0.0/15')
 
-CONFTEST = 'from tests.support.leaks import pytest_sessionfinish  # noqa\n'
+CONFTEST = ('from tests.support.leaks import pytest_sessionfinish  # noqa\n'
+            'from tests.support.leaks import pytest_testnodedown  # noqa\n')
 
 LEAKY = '''
 import docker
@@ -84,12 +86,14 @@ def scratch(client, tmp_path):
         network.remove()
 
 
-def run_pytest(directory, source):
+def run_pytest(directory, source, args=()):
     (directory / 'test_tiny.py').write_text(source)
     env = dict(os.environ, PYTHONPATH=REPO_ROOT)
+    # Not the outer run's registry: these runs check their own objects.
+    env.pop(leaks.REGISTRY_ENV, None)
     return subprocess.run(
         [sys.executable, '-m', 'pytest', '-p', 'no:cacheprovider', '-q',
-         '-o', 'addopts=', str(directory)],
+         '-o', 'addopts=', *args, str(directory)],
         cwd=str(directory), env=env, capture_output=True, text=True,
         timeout=180)
 
@@ -116,13 +120,16 @@ def labelled(client, instance):
         + [n.name for n in client.networks.list(filters=label)])
 
 
-def test_leftovers_fail_the_run_are_named_and_removed(client, scratch):
+# Plain pytest, and pytest-xdist (tools/run-tests.sh), where the worker
+# that ran the test checks and the controller reports.
+@pytest.mark.parametrize('args', [(), ('-n', '2')], ids=['serial', 'xdist'])
+def test_leftovers_fail_the_run_are_named_and_removed(client, scratch, args):
     directory, prefix = scratch
     instance = 't%s' % prefix[-8:]
     foreign = instance + '-foreign'
     result = run_pytest(directory, LEAKY.format(
         instance=instance, name=prefix, subnet=free_subnet(client),
-        foreign=foreign))
+        foreign=foreign), args)
     output = result.stdout + result.stderr
     # The test itself passed; the check failed the run.
     assert '1 passed' in output, output
@@ -147,3 +154,36 @@ def test_a_clean_run_passes(client, scratch):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert 'left behind' not in output
+
+
+def test_the_whole_run_check_reads_the_registry(client, scratch):
+    """tools/run-tests.sh's last check: every instance a run's processes
+    appended to $HC_LEAK_REGISTRY, checked after all its pytest runs."""
+    directory, prefix = scratch
+    registry = directory / 'registry'
+    instance = 't%s' % prefix[-8:]
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT,
+               **{leaks.REGISTRY_ENV: str(registry)})
+    subprocess.run([sys.executable, '-c',
+                    'from tests.support import leaks; '
+                    'leaks.register(%r)' % instance],
+                   env=env, check=True, timeout=60)
+    assert registry.read_text() == instance + '\n'
+
+    def check():
+        return subprocess.run(
+            [sys.executable, '-m', 'tests.support.leaks', str(registry)],
+            env=env, cwd=REPO_ROOT, capture_output=True, text=True,
+            timeout=120)
+
+    clean = check()
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert 'over 1 test engine instance(s) of the whole run: clean' in \
+        clean.stdout
+    client.volumes.create(name=prefix + '-volume',
+                          labels={rspec.LABEL_ENGINE: instance})
+    leaked = check()
+    assert leaked.returncode == 1, leaked.stdout + leaked.stderr
+    assert 'volume %s-volume (engine instance %s)' % (prefix, instance) \
+        in leaked.stdout
+    assert labelled(client, instance) == []

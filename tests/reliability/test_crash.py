@@ -46,7 +46,9 @@ def listed(url):
 def docker_state(client, instance):
     owner = '%s=%s' % (rspec.LABEL_ENGINE, instance)
     containers = {}
-    for container in client.containers.list(all=True,
+    # ignore_removed: one removed between Docker's list and the SDK's
+    # inspect of each is gone, not an error.
+    for container in client.containers.list(all=True, ignore_removed=True,
                                             filters={'label': owner}):
         containers.setdefault(container.labels[rspec.LABEL_CAPSULE],
                               set()).add(container.name)

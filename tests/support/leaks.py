@@ -11,6 +11,11 @@ The instance names a pytest process hands out are recorded here
 (:func:`register`). After the last test (``pytest_sessionfinish``, wired in
 tests/conftest.py) every container, volume and network labelled with one of
 them is listed, removed, and named in the report, and the run fails.
+Under pytest-xdist every worker checks the instances it registered and
+the controller reports the verdicts. A run made of several pytest
+sessions (tools/run-tests.sh: a parallel phase, then a serial one) also
+lists every instance in the file ``$HC_LEAK_REGISTRY`` and checks them
+all once more at the very end (``python -m tests.support.leaks FILE``).
 
 Left alone on purpose:
 
@@ -24,7 +29,11 @@ Left alone on purpose:
 * images (``busybox:latest`` and the sandbox image are kept for reuse).
 """
 
+import os
+import sys
+
 import docker
+import pytest
 
 from heat_capsule.engine.runtime import spec as rspec
 
@@ -32,11 +41,21 @@ from heat_capsule.engine.runtime import spec as rspec
 SHARED_NETWORKS = ('hc-test',)
 
 _INSTANCES = set()
+# A file every process of a run appends its instance names to (see main).
+REGISTRY_ENV = 'HC_LEAK_REGISTRY'
+_WORKER_KEY = 'hc_leak_check'
+_VERDICTS = '_hc_leak_verdicts'
 
 
 def register(instance):
-    """Record a test engine's instance name; returns it."""
+    """Record a test engine's instance name; returns it.  Also appended
+    to the file named by ``$HC_LEAK_REGISTRY``, if set, for the check
+    over a whole run (:func:`main`)."""
     _INSTANCES.add(instance)
+    registry = os.environ.get(REGISTRY_ENV)
+    if registry:
+        with open(registry, 'a') as handle:
+            handle.write(instance + '\n')
     return instance
 
 
@@ -120,6 +139,52 @@ def remove(found, client=None):
     return errors, stale
 
 
+def check(instances):
+    """Look for, remove and judge the Docker objects of `instances`.
+
+    :returns: None when nothing is left, else ``(title, lines, failed)``:
+        the report's title and lines, and whether the run must fail
+        (False when only networks Docker's stale endpoint count keeps are
+        left, which is said, not failed).
+    """
+    try:
+        client = docker.from_env(timeout=60)
+        client.ping()
+    except docker.errors.DockerException as exc:
+        # No Docker here: the tests that need it skipped or failed already.
+        return ('leak check skipped', [
+            'no Docker to check %d test engine(s) on: %s'
+            % (len(instances), exc)], False)
+    try:
+        try:
+            found = leftovers(client, instances)
+        except docker.errors.DockerException as exc:
+            return ('leak check failed', [
+                'listing the Docker objects of %d test engine(s) failed: %s'
+                % (len(instances), exc)], True)
+        if not found:
+            return None
+        errors, stale = remove(found, client)
+    finally:
+        client.close()
+    if len(stale) == len(found):
+        # Only networks Docker itself cannot remove: said, not failed.
+        return ('leak check: %d network(s) Docker keeps with a stale '
+                'endpoint count' % len(stale), [
+                    '%s: no container is attached, yet Docker refuses to '
+                    'remove it ("has active endpoints"); a dockerd restart '
+                    'clears it' % name for name in stale], False)
+    lines = ['%s %s (engine instance %s)' % (kind, name, instance)
+             for kind, name, instance, _ in found]
+    lines += errors
+    lines += ['could not remove network %s: Docker\'s stale endpoint count '
+              '(no container attached)' % name for name in stale]
+    lines.append('The run fails because of them: a test or fixture did not '
+                 'clean up (tests.support.leaks).')
+    return ('%d Docker object(s) left behind by test engines (removed now)'
+            % len(found), lines, True)
+
+
 def _report(session, title, lines, red=True):
     reporter = session.config.pluginmanager.get_plugin('terminalreporter')
     if reporter is None:
@@ -132,48 +197,60 @@ def _report(session, title, lines, red=True):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Fail the run if this session's test engines left Docker objects."""
+    """Fail the run if this session's test engines left Docker objects.
+
+    Under pytest-xdist each worker checks the engines it registered and
+    hands its verdict to the controller (``workeroutput``, read in
+    :func:`pytest_testnodedown`), which reports it and fails the run.
+    """
+    config = session.config
     instances = registered()
-    if not instances:
+    verdict = check(instances) if instances else None
+    if hasattr(config, 'workeroutput'):          # an xdist worker
+        config.workeroutput[_WORKER_KEY] = verdict
         return
+    verdicts = getattr(config, _VERDICTS, []) + [verdict]
+    for found in verdicts:
+        if found is None:
+            continue
+        title, lines, failed = found
+        _report(session, title, lines, red=failed)
+        if failed:
+            session.exitstatus = session.exitstatus or 1
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """xdist: keep a finished worker's leak check verdict (see above)."""
+    verdict = getattr(node, 'workeroutput', {}).get(_WORKER_KEY)
+    if verdict is not None:
+        config = node.config
+        setattr(config, _VERDICTS,
+                getattr(config, _VERDICTS, []) + [tuple(verdict)])
+
+
+def main(argv=None):
+    """``python -m tests.support.leaks REGISTRY``: the check over every
+    instance name listed in REGISTRY (one a line, as :func:`register`
+    writes them under ``HC_LEAK_REGISTRY``), for a run made of several
+    pytest sessions (tools/run-tests.sh). Exit code 1 if it fails."""
+    import argparse
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument('registry')
+    args = parser.parse_args(argv)
     try:
-        client = docker.from_env(timeout=60)
-        client.ping()
-    except docker.errors.DockerException as exc:
-        # No Docker here: the tests that need it skipped or failed already.
-        _report(session, 'leak check skipped', [
-            'no Docker to check %d test engine(s) on: %s'
-            % (len(instances), exc)], red=False)
-        return
-    try:
-        found = leftovers(client, instances)
-    except docker.errors.DockerException as exc:
-        _report(session, 'leak check failed', [
-            'listing the Docker objects of %d test engine(s) failed: %s'
-            % (len(instances), exc)])
-        session.exitstatus = session.exitstatus or 1
-        return
-    if not found:
-        client.close()
-        return
-    errors, stale = remove(found, client)
-    if len(stale) == len(found):
-        # Only networks Docker itself cannot remove: said, not failed.
-        _report(session, 'leak check: %d network(s) Docker keeps with a '
-                'stale endpoint count' % len(stale), [
-                    '%s: no container is attached, yet Docker refuses to '
-                    'remove it ("has active endpoints"); a dockerd restart '
-                    'clears it' % name for name in stale], red=False)
-        client.close()
-        return
-    lines = ['%s %s (engine instance %s)' % (kind, name, instance)
-             for kind, name, instance, _ in found]
-    lines += errors
-    lines += ['could not remove network %s: Docker\'s stale endpoint count '
-              '(no container attached)' % name for name in stale]
-    lines.append('The run fails because of them: a test or fixture did not '
-                 'clean up (tests.support.leaks).')
-    _report(session, '%d Docker object(s) left behind by test engines '
-            '(removed now)' % len(found), lines)
-    session.exitstatus = session.exitstatus or 1
-    client.close()
+        with open(args.registry) as handle:
+            instances = {line.strip() for line in handle if line.strip()}
+    except FileNotFoundError:
+        instances = set()
+    verdict = check(instances) if instances else None
+    print('leak check over %d test engine instance(s) of the whole run: %s'
+          % (len(instances), 'clean' if verdict is None else verdict[0]))
+    if verdict is None:
+        return 0
+    print(*verdict[1], sep='\n')
+    return 1 if verdict[2] else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
