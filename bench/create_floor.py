@@ -54,37 +54,13 @@ SPANS = (('POST to the sandbox create event', 0, 1),
          ('total', 0, 5))
 
 
-class RawEvents:
-    """Docker's create/start events of raw_docker's containers, by tag."""
-
-    def __init__(self, client, label):
-        self.label = label
-        self._stream = client.api.events(decode=True, filters={
-            'type': 'container', 'event': ['create', 'start'],
-            'label': label})
-        self._events = {}
-        self._lock = threading.Lock()
-        threading.Thread(target=self._follow, daemon=True).start()
-
-    def _follow(self):
-        try:
-            for event in self._stream:
-                labels = event['Actor']['Attributes']
-                role = ('sandbox' if labels.get('name', '').startswith('raw-')
-                        else 'app')
-                with self._lock:
-                    self._events.setdefault(labels.get(self.label), {}) \
-                        .setdefault((role, event['Action']),
-                                    event['timeNano'] / 1e9)
-        except Exception:   # noqa: closed at the end
-            return
-
-    def of(self, tag):
-        with self._lock:
-            return dict(self._events.get(tag, {}))
-
-    def close(self):
-        self._stream.close()
+def raw_events(client, raw):
+    """An EventLog of raw_docker's containers, by the tag of each run (the
+    sandbox is the one named raw-<tag>)."""
+    def key(labels):
+        return labels.get(raw.label), (
+            'sandbox' if labels.get('name', '').startswith('raw-') else 'app')
+    return create_trace.EventLog(client, label=raw.label, key=key)
 
 
 def raw_run(raw, events):
@@ -181,11 +157,11 @@ def main(argv=None):
         docker_client, create_speed.engine_network(docker_client, fast,
                                                    resident),
         create_speed.SANDBOX_IMAGE)
-    raw_events = RawEvents(docker_client, raw.label)
+    events_of_raw = raw_events(docker_client, raw)
     hardened = raw_docker.RawCapsules(
         docker_client, raw.network, create_speed.SANDBOX_IMAGE,
         hardened=True)
-    hardened_events = RawEvents(docker_client, hardened.label)
+    hardened_events = raw_events(docker_client, hardened)
     loads = [os.getloadavg()[0]]
     try:
         for index in range(args.runs + 2):      # two warm-up rounds
@@ -194,10 +170,10 @@ def main(argv=None):
                     create_trace.one(fast, events, args.poll)),
                 'engine, slow poll': engine_marks(
                     create_trace.one(slow, events, args.slow_poll)),
-                'raw': raw_run(raw, raw_events),
+                'raw': raw_run(raw, events_of_raw),
                 "raw, engine's options": raw_run(hardened, hardened_events)}
             with polling(fast, resident, args.poll):
-                got['raw, engine polled'] = raw_run(raw, raw_events)
+                got['raw, engine polled'] = raw_run(raw, events_of_raw)
             if baseline:
                 got['baseline engine'] = engine_marks(create_trace.one(
                     baseline_client, baseline_events, args.poll))
@@ -206,7 +182,7 @@ def main(argv=None):
                     cases[name].append(marks)
     finally:
         raw.delete_all()
-        raw_events.close()
+        events_of_raw.close()
         hardened.delete_all()
         hardened_events.close()
         fast.delete_and_wait(resident)

@@ -38,14 +38,31 @@ STEPS = ('POST answered', 'sandbox create', 'sandbox start', 'app create',
          'app start', 'Running seen')
 
 
-class EventLog:
-    """Docker's create/start events of one engine instance, by capsule."""
+def engine_key(labels):
+    """(capsule uuid, 'sandbox' | 'app') of an engine container's labels;
+    None for a container of no capsule."""
+    capsule = labels.get(rspec.LABEL_CAPSULE)
+    if not capsule:
+        return None
+    return capsule, ('sandbox' if labels.get(rspec.LABEL_ROLE) ==
+                     rspec.ROLE_SANDBOX else 'app')
 
-    def __init__(self, client, instance):
+
+class EventLog:
+    """Docker's create/start events of the containers labelled `label`
+    (``key=value``), by the run each belongs to: `key` maps a container's
+    labels to (run id, 'sandbox' | 'app'), or None to skip it.  By
+    default (`instance` given) the containers of one engine instance, by
+    capsule."""
+
+    def __init__(self, client, instance=None, label=None, key=engine_key):
+        if label is None:
+            label = '%s=%s' % (rspec.LABEL_ENGINE, instance)
+        self._key = key
         self._stream = client.api.events(decode=True, filters={
             'type': 'container', 'event': ['create', 'start'],
-            'label': '%s=%s' % (rspec.LABEL_ENGINE, instance)})
-        self.events = {}        # capsule uuid -> {(role, action): seconds}
+            'label': label})
+        self.events = {}        # run id -> {(role, action): seconds}
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._follow, daemon=True)
         self._thread.start()
@@ -54,13 +71,12 @@ class EventLog:
         try:
             for event in self._stream:
                 labels = (event.get('Actor') or {}).get('Attributes') or {}
-                capsule = labels.get(rspec.LABEL_CAPSULE)
-                if not capsule:
+                found = self._key(labels)
+                if found is None:
                     continue
-                role = ('sandbox' if labels.get(rspec.LABEL_ROLE) ==
-                        rspec.ROLE_SANDBOX else 'app')
+                run, role = found
                 with self._lock:
-                    self.events.setdefault(capsule, {}).setdefault(
+                    self.events.setdefault(run, {}).setdefault(
                         (role, event.get('Action')),
                         event['timeNano'] / 1e9)
         except Exception:   # noqa: closed at the end
