@@ -70,14 +70,9 @@ def raw_run(raw, events):
     start = time.time()
     tag = raw.create(capsule_latency.quick_delete())
     returned = time.time()
-    time.sleep(0.2)           # the events reach the stream
-    got = events.of(tag)
+    marks = create_trace.offsets(events, tag, start, start, returned)
     raw.delete(tag)
-    marks = (start, got.get(('sandbox', 'create')),
-             got.get(('sandbox', 'start')), got.get(('app', 'create')),
-             got.get(('app', 'start')), returned)
-    return [None if mark is None else (mark - start) * 1000
-            for mark in marks]
+    return marks
 
 
 @contextlib.contextmanager

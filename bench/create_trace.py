@@ -98,12 +98,20 @@ def one(client, events, poll):
     while client.status(capsule_uuid) != 'Running':
         time.sleep(poll)
     seen = time.time()
-    time.sleep(0.2)         # the events reach the stream
-    got = events.of(capsule_uuid)
+    marks = offsets(events, capsule_uuid, start, answered, seen)
     client.delete_and_wait(capsule_uuid)
-    marks = (answered, got.get(('sandbox', 'create')),
+    return marks
+
+
+def offsets(events, run, start, first, last):
+    """[first, sandbox create, sandbox start, app create, app start, last]
+    in ms after `start` (None: an event not seen), once the events of `run`
+    reached the stream."""
+    time.sleep(0.2)         # the events reach the stream
+    got = events.of(run)
+    marks = (first, got.get(('sandbox', 'create')),
              got.get(('sandbox', 'start')), got.get(('app', 'create')),
-             got.get(('app', 'start')), seen)
+             got.get(('app', 'start')), last)
     return [None if mark is None else (mark - start) * 1000
             for mark in marks]
 
