@@ -151,6 +151,24 @@ class DashboardTest(base.HeatCapsuleTest):
             lambda _browser: probe(), 'timed out waiting for %s on %s'
             % (what, self.browser.current_url))
 
+    def _hover_shows_the_capsule(self):
+        """Hover the capsule's node; whether its info box then shows
+        OS::Zun::Capsule.  Hovered again at each try: the topology's force
+        layout moves the nodes for a while after the page loads, so one
+        hover can land where the node no longer is (seen under load)."""
+        from selenium.common import exceptions
+        from selenium.webdriver import ActionChains
+        from selenium.webdriver.common.by import By
+        try:
+            node = self.css(
+                '#heat_resource_topology svg g.node #image_capsule')
+            ActionChains(self.browser).move_to_element(node).perform()
+            return any(box.is_displayed() and 'OS::Zun::Capsule' in box.text
+                       for box in self.browser.find_elements(
+                           By.CSS_SELECTOR, '#info_box'))
+        except exceptions.StaleElementReferenceException:
+            return False
+
     def open(self, path):
         self.browser.get(DASHBOARD_URL + path)
 
@@ -214,11 +232,8 @@ class DashboardTest(base.HeatCapsuleTest):
         # Its topology: a node for the capsule resource, OS::Zun::Capsule.
         self.open('/project/stacks/stack/%s/?tab=stack_details__topology'
                   % stack.id)
-        from selenium.webdriver import ActionChains
-        node = self.css('#heat_resource_topology svg g.node #image_capsule')
-        ActionChains(self.browser).move_to_element(node).perform()
-        self.wait_until(lambda: 'OS::Zun::Capsule' in self.css(
-            '#info_box').text, "the capsule's info box")
+        self.wait_until(self._hover_shows_the_capsule,
+                        "the capsule's info box")
         nodes = self.browser.execute_script(
             "return d3.selectAll('#heat_resource_topology g.node').data()"
             ".map(function (d) { return [d.name, d.info_box]; });")
