@@ -40,6 +40,8 @@ def _plain_capsules(session, query):
     Lists are the API's heaviest call (a thousand capsules per page):
     building ORM objects for them costs more than the query itself, so
     lists read rows and hang each capsule's containers on it, in order.
+    The lookups behind GET show (and the other capsule paths) use it too:
+    clients poll them, and their cost competes with Docker's own work.
     """
     # Plain Core statements: the connection runs them without the ORM's
     # execution layer, which would only add cost here.
