@@ -21,7 +21,10 @@ def test_settle_freezes_what_lives_and_collects_what_does_not():
         del garbage
         try:
             frozen = heap.settle()
-            assert frozen == gc.get_freeze_count() > 0
+            # Other threads of this process (a worker that ran engine
+            # tests before) may free frozen objects meanwhile: the count
+            # can only fall after settle returns, never rise.
+            assert 0 < gc.get_freeze_count() <= frozen
             # Walked by no generation any more; the garbage went first.
             tracked = [o for g in range(3) for o in gc.get_objects(g)]
             assert not any(o is kept for o in tracked)
