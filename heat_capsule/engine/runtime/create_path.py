@@ -167,7 +167,8 @@ def launch(driver, capsule, pool):
             LOG.info('Sandbox %s did not start (%s); retrying with the '
                      'network looked up again', name, exc)
             _remove_quietly(driver, capsule, created)
-            driver._remove_container(sandbox_id)
+            driver._remove_sandbox(
+                sandbox_id, driver.networks.name_of(capsule.project_id))
             driver.facts.forget_network(capsule.project_id)
             return None
         except BaseException:

@@ -51,6 +51,19 @@ The shared network of earlier versions
     once nothing references it; until then :meth:`ProjectNetworks.collect`
     logs a WARNING with how many capsules are still on it.
 
+Sandboxes joining and leaving a network (:meth:`ProjectNetworks.endpoints`)
+    Docker 20.10 (Debian 12's docker.io is 20.10.24) can deadlock when two
+    endpoints of one network leave at about the same time: a sandbox's
+    leave takes the network's lock, then the controller's, while Docker's
+    own watch loop, busy with the other endpoint's delete, holds them the
+    other way round (moby/libnetwork#2649; fixed by moby/moby#42545, in no
+    Debian 12 build).  From then on every network call hangs until dockerd
+    is restarted.  Force-removing many capsules of one project at once
+    does exactly that (seen here under the test suite's churn).  So a
+    sandbox leaves its network alone: its removal holds the network's
+    endpoint lock for writing, a sandbox start holds it for reading
+    (starts still run side by side).
+
 Errors: Docker's exceptions pass through; the driver wraps them.
 """
 
@@ -63,6 +76,7 @@ import uuid
 
 from docker import errors as docker_errors
 from docker import types as docker_types
+import fasteners
 from oslo_log import log as logging
 
 from heat_capsule.engine.runtime import spec
@@ -160,6 +174,7 @@ class ProjectNetworks:
         self._lock = threading.Lock()          # guards _users and removals
         self._users = {}                       # project -> sandboxes set up
         self._create_locks = {}
+        self._endpoint_locks = {}              # network name -> RW lock
         self._shared_reported = None
 
     # -- use -------------------------------------------------------------
@@ -170,6 +185,20 @@ class ProjectNetworks:
         Wrap everything from :meth:`ensure` to the sandbox's start in it.
         """
         return _Use(self, project_id)
+
+    def name_of(self, project_id):
+        """The Docker name of `project_id`'s network (see
+        :func:`network_name`)."""
+        return network_name(self.instance, project_id)
+
+    def endpoints(self, name):
+        """The endpoint lock of the Docker network called `name`: a
+        ``fasteners.ReaderWriterLock``.  Hold ``write_lock()`` around the
+        removal of a sandbox on it and ``read_lock()`` around a sandbox's
+        start (see "Sandboxes joining and leaving a network" above)."""
+        with self._lock:
+            return self._endpoint_locks.setdefault(
+                name, fasteners.ReaderWriterLock())
 
     def ensure(self, project_id):
         """The project's network, made (with a free subnet) when missing.

@@ -36,7 +36,13 @@ class RemovalMixin:
                 spec.LABEL_ROLE) == spec.ROLE_SANDBOX)
             removed = 0
             for entry in entries:
-                removed += self._remove_container(entry['Id'])
+                if (entry.get('Labels') or {}).get(
+                        spec.LABEL_ROLE) == spec.ROLE_SANDBOX:
+                    removed += self._remove_sandbox(
+                        entry['Id'],
+                        (entry.get('HostConfig') or {}).get('NetworkMode'))
+                else:
+                    removed += self._remove_container(entry['Id'])
             if removed:
                 LOG.info('Removed %d containers of capsule %s', removed,
                          capsule_uuid)
@@ -92,6 +98,16 @@ class RemovalMixin:
         with contextlib.suppress(docker_errors.NotFound):
             self._api.stop(docker_id, timeout=grace)
         return self._remove_container(docker_id)
+
+    def _remove_sandbox(self, docker_id, network):
+        """Force-remove a sandbox on the Docker network named `network`
+        with no other sandbox joining or leaving it meanwhile (a Docker
+        20.10 deadlock, see :meth:`networks.ProjectNetworks.endpoints`);
+        1 or 0 as :meth:`_remove_container`."""
+        if not network:
+            return self._remove_container(docker_id)
+        with self.networks.endpoints(network).write_lock():
+            return self._remove_container(docker_id)
 
     def _remove_container(self, docker_id):
         try:

@@ -62,15 +62,19 @@ class SandboxMixin:
         a CapsuleRuntimeError naming the port, after removing the sandbox
         when it was `created` by this call (nothing half-made is left; an
         older one, restarted by a repair, keeps its app containers)."""
+        network = self.networks.name_of(capsule.project_id)
         try:
-            self._api.start(info['Id'])
+            # Joins side by side; never while a sandbox leaves (see
+            # networks.ProjectNetworks.endpoints).
+            with self.networks.endpoints(network).read_lock():
+                self._api.start(info['Id'])
         except docker_errors.APIError as e:
             reason = ports.bind_failure(docker_config.reason(e, 1000), capsule,
                                         self.publish_host)
             if reason is None:
                 raise
             if created:
-                self._remove_container(info['Id'])
+                self._remove_sandbox(info['Id'], network)
             raise spec.CapsuleRuntimeError(reason) from e
 
     def published_ports(self, capsule_uuid):
