@@ -166,10 +166,7 @@ def cli(argv=None):
                         help="run the engine on another checkout's code")
     args = parser.parse_args(argv)
     engine_support.ensure_test_images()
-    with create_trace.running_code(args.engine_code):
-        engine = engine_support.EngineProcess(
-            extra_conf=engine_support.NO_QUOTA_CONF,
-            grace_period=None).start()
+    engine = create_trace.start_engine(args.engine_code)
     try:
         rows, loads = main(engine, args.runs, args.rounds, args.count,
                            args.first_runs)

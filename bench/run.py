@@ -48,11 +48,10 @@ def main(argv=None):
 
     if 'latency' in wanted:
         from bench import capsule_latency
-        # No quota, and the product's default grace period (None), not the
-        # tests' 1 s.
-        engine = engine_support.EngineProcess(
-            extra_conf=engine_support.NO_QUOTA_CONF,
-            grace_period=None).start()
+        from bench import create_trace
+        # No quota, and the product's defaults (grace period, resync), not
+        # the tests'.
+        engine = create_trace.start_engine()
         try:
             rows, extra = capsule_latency.main(
                 engine, runs=5 if args.quick else 20,

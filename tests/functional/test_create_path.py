@@ -19,6 +19,7 @@ from heat_capsule.engine.runtime import spec as rspec
 from tests.functional import test_capsule_runtime as runtime_tests
 from tests.functional.conftest import app
 from tests.support import docker_events
+from tests.support import docker_proxy
 from tests.support import engine as engine_support
 
 create = runtime_tests.create
@@ -203,8 +204,9 @@ def test_launch_writes_running_without_inspecting_what_it_started(
 
 
 def test_the_record_gets_dockers_own_start_time(engine, client):
-    """Running is written with the engine's clock; the start's event makes
-    the next sync inspect and record Docker's StartedAt."""
+    """Running is written with the engine's clock; the capsule's next sync
+    (here the periodic resync, every 5 s in the test engine) inspects its
+    containers and records Docker's StartedAt."""
     capsule = create(engine, template('started-at', [
         busybox('main', ['sleep', '3600'])]))
     wait_status(engine, capsule['uuid'], 'Running')
@@ -219,3 +221,43 @@ def test_the_record_gets_dockers_own_start_time(engine, client):
         lambda: recorded() == docker_started, timeout=30,
         what="Docker's StartedAt recorded"), (recorded(), docker_started)
     delete_and_wait(engine, capsule['uuid'])
+
+
+def test_a_creates_own_start_events_queue_no_sync(tmp_path, client):
+    """The 'start' events of what the create pass started bring no sync:
+    the pass recorded Running itself (create_path.OwnStarts).  Docker's
+    calls go through a proxy that keeps their paths; a later 'die' event
+    of another capsule, once the engine shows it, proves the first
+    capsule's events were read by then."""
+    proxy = docker_proxy.DockerProxy(str(tmp_path / 'docker.sock')).start()
+    engine = engine_support.EngineProcess(
+        extra_conf='docker_url = %s\n' % proxy.url,
+        resync_interval=3600).start()
+    try:
+        first = create(engine, template('quiet', [
+            busybox('main', ['sleep', '3600'])]))
+        wait_status(engine, first['uuid'], 'Running')
+        fence = create(engine, {
+            'kind': 'capsule', 'metadata': {'name': 'fence'},
+            'spec': {'restartPolicy': 'Never', 'containers': [
+                busybox('main', ['sleep', '3600'])]}})
+        wait_status(engine, fence['uuid'], 'Running')
+        client.api.kill('hc-%s-main' % fence['uuid'])
+        assert engine_support.wait_for(
+            lambda: runtime_tests.show(engine, fence['uuid']).json()[
+                'status'] != 'Running', timeout=60,
+            what="the fence capsule's exit recorded")
+        # The die did bring a sync, which lists the capsule's containers.
+        assert any(fence['uuid'] in path for method, path in proxy.paths
+                   if method == 'GET' and '/containers/json' in path)
+        looked_up = [path for method, path in proxy.paths
+                     if method == 'GET' and first['uuid'] in path]
+        assert looked_up == []
+        delete_and_wait(engine, first['uuid'])
+        delete_and_wait(engine, fence['uuid'])
+    finally:
+        engine.stop()
+        try:
+            engine_support.remove_everything(engine.driver())
+        finally:
+            proxy.stop()

@@ -5,15 +5,19 @@ proxy cuts every connection (including the event stream), which the engine
 sees exactly as a stopped dockerd, without disturbing the real daemon that
 other tests and services share.  It can also hold back one kind of request
 (:meth:`DockerProxy.hold`), to catch the engine with a Docker call in
-flight.
+flight.  It also keeps the path of every request it forwards
+(``paths``, URL-decoded), to check which Docker calls the engine made.
 """
 
 import contextlib
 import os
+import re
 import socket
 import threading
+import urllib.parse
 
 DOCKER_SOCKET = '/var/run/docker.sock'
+_REQUEST_LINE = re.compile(rb'^(GET|HEAD|POST|PUT|DELETE) (\S+) HTTP/')
 
 
 class DockerProxy:
@@ -28,6 +32,8 @@ class DockerProxy:
         self._gate.set()
         # Set once a request matching the hold() marker is being held.
         self.holding = threading.Event()
+        # ('GET', '/v1.41/containers/json?filters=...') of each request.
+        self.paths = []
 
     @property
     def url(self):
@@ -107,14 +113,26 @@ class DockerProxy:
         with self._lock:
             return source in self._connections
 
+    def _note(self, data):
+        """Keep the request line `data` starts with (a body chunk or the
+        rest of a long request starts with none)."""
+        match = _REQUEST_LINE.match(data)
+        if match:
+            with self._lock:
+                self.paths.append((match.group(1).decode(),
+                                   urllib.parse.unquote(
+                                       match.group(2).decode())))
+
     def _pump(self, source, sink, outbound):
         try:
             while True:
                 data = source.recv(65536)
                 if not data:
                     break
-                if outbound and not self._held(source, data):
-                    break
+                if outbound:
+                    self._note(data)
+                    if not self._held(source, data):
+                        break
                 sink.sendall(data)
         except OSError:
             pass

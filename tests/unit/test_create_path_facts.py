@@ -89,3 +89,52 @@ def test_images_match_a_model(steps):
         for name in ('a', 'b'):
             expected = name in model and clock.now - model[name] < 30
             assert facts.image_present(name) == expected
+
+
+# OwnStarts: the create path's expected 'start' events.
+
+def test_an_expected_start_is_consumed_once():
+    starts = create_path.OwnStarts(clock=Clock())
+    starts.expect('abc')
+    assert starts.consume('abc')
+    assert not starts.consume('abc')
+    assert not starts.consume('other')
+
+
+def test_an_expected_start_whose_event_never_came_expires():
+    clock = Clock()
+    starts = create_path.OwnStarts(ttl=60, clock=clock)
+    starts.expect('refused')
+    clock.now += 60
+    assert not starts.consume('refused')
+    starts.expect('a')
+    clock.now += 61
+    starts.expect('b')          # forgets what expired on the way
+    assert len(starts) == 1
+    assert starts.consume('b') and not starts.consume('a')
+
+
+@given(st.lists(st.tuples(st.sampled_from(['expect', 'consume', 'wait']),
+                          st.sampled_from(['s', 'a1', 'a2', 'a3']),
+                          st.floats(min_value=0, max_value=40)),
+                max_size=60))
+def test_own_starts_behave_like_a_set_with_deadlines(steps):
+    """Against a model: an id is consumed (True) exactly when it was
+    expected within the last ttl seconds and not consumed since; after an
+    expect, the registry holds just the ids still awaited (the expired
+    ones are dropped)."""
+    clock = Clock()
+    starts = create_path.OwnStarts(ttl=30, clock=clock)
+    model = {}
+    for op, docker_id, seconds in steps:
+        if op == 'expect':
+            starts.expect(docker_id)
+            model[docker_id] = clock.now + 30
+            assert len(starts) == sum(1 for due in model.values()
+                                      if due > clock.now)
+        elif op == 'consume':
+            due = model.pop(docker_id, None)
+            assert starts.consume(docker_id) == (
+                due is not None and due > clock.now)
+        else:
+            clock.now += seconds

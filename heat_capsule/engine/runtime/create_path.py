@@ -16,8 +16,13 @@ capsule up front, so its first pass (:func:`launch`) does better:
   one call);
 * Running is written as soon as Docker acknowledges the starts, from what
   the engine knows (:func:`docker_state.just_started`), not after an
-  inspect of each container; the start's event brings Docker's own
-  timestamps in the next sync;
+  inspect of each container;
+* the 'start' events of what it started are expected (:class:`OwnStarts`)
+  and queue no sync: the pass already recorded what they announce.
+  Docker's own timestamps replace the engine's clock at the capsule's
+  next sync (the periodic resync at the latest, which inspects a capsule
+  whose containers it has not inspected yet); a container that dies
+  right after its start is synced at once by its 'die' event, as always;
 * round trips that only confirm a known fact (the project network exists,
   an image is present) are answered from :class:`KnownFacts`, a short-lived
   cache of what Docker confirmed; a Docker refusal that shows a fact went
@@ -35,6 +40,7 @@ before the error is raised (the sandbox itself is removed as
 :meth:`DockerDriver.ensure_sandbox` would: only for a host port taken).
 """
 
+import collections
 import dataclasses
 import threading
 import time
@@ -111,6 +117,47 @@ class KnownFacts:
                 self._networks.pop(project_id, None)
 
 
+# Seconds an expected 'start' event is waited for.  It normally comes
+# within milliseconds; an event stream that was cut meanwhile resyncs
+# every capsule anyway.
+OWN_START_TTL = 60.0
+
+
+class OwnStarts:
+    """Docker ids of the containers the create path starts, until their
+    'start' event is read (thread-safe).
+
+    :meth:`expect` is called before the start request (Docker sends the
+    event before it answers); :meth:`consume` by the event watcher: True
+    once per expected id.  Ids whose event never came (a start Docker
+    refused) expire after `ttl` seconds.
+    """
+
+    def __init__(self, ttl=OWN_START_TTL, clock=time.monotonic):
+        self.ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._expected = collections.OrderedDict()   # docker id -> due
+
+    def expect(self, docker_id):
+        now = self._clock()
+        with self._lock:
+            while self._expected and \
+                    next(iter(self._expected.values())) <= now:
+                self._expected.popitem(last=False)
+            self._expected[docker_id] = now + self.ttl
+            self._expected.move_to_end(docker_id)
+
+    def consume(self, docker_id):
+        with self._lock:
+            due = self._expected.pop(docker_id, None)
+        return due is not None and due > self._clock()
+
+    def __len__(self):
+        with self._lock:
+            return len(self._expected)
+
+
 @dataclasses.dataclass
 class Launched:
     """What :func:`launch` did.
@@ -132,7 +179,7 @@ def first_containers(capsule):
     return tuple(capsule.init_containers[:1]) or tuple(capsule.containers)
 
 
-def launch(driver, capsule, pool):
+def launch(driver, capsule, pool, own_starts=None):
     """First pass of a create: sandbox and first containers, overlapped.
 
     :param driver: the DockerDriver.
@@ -140,6 +187,9 @@ def launch(driver, capsule, pool):
         present by the caller.
     :param pool: a concurrent.futures executor for the sandbox start and
         the container starts.
+    :param own_starts: an :class:`OwnStarts`, told the Docker id of each
+        container right before its start is requested (None: nobody
+        listens).
     :returns: a :class:`Launched`, or None when the sandbox existed already
         (an earlier, interrupted pass), or when its start showed the
         remembered network gone (then what this call made is removed):
@@ -155,6 +205,9 @@ def launch(driver, capsule, pool):
         if info is None:
             return None
         sandbox_id = info['Id']
+        expect = own_starts.expect if own_starts is not None else \
+            (lambda docker_id: None)
+        expect(sandbox_id)
         sandbox_start = pool.submit(driver._start_sandbox, capsule, info,
                                     True)
         created = _precreate(driver, capsule, sandbox_id)
@@ -175,7 +228,7 @@ def launch(driver, capsule, pool):
             _remove_quietly(driver, capsule, created)
             raise
         LOG.debug('Started sandbox %s', name)
-        starting = _start_all(driver, pool, created)
+        starting = _start_all(driver, pool, created, expect)
         sandbox_info = pool.submit(driver._api.inspect_container, sandbox_id)
         started = _started(starting)
         sandbox_info = sandbox_info.result()
@@ -234,11 +287,13 @@ def _precreate(driver, capsule, sandbox_id):
     return created
 
 
-def _start_all(driver, pool, created):
+def _start_all(driver, pool, created, expect):
     """Start the pre-created containers side by side: {uuid: future of its
     ContainerState}, as Docker's acknowledged start shows it
-    (:func:`docker_state.just_started`: no inspect on the way to Running)."""
+    (:func:`docker_state.just_started`: no inspect on the way to Running);
+    `expect(docker id)` is called before each start request."""
     def start(container, docker_id):
+        expect(docker_id)
         driver._api.start(docker_id)
         return docker_state.just_started(container, docker_id)
 
@@ -308,7 +363,8 @@ class CreateSteps:
                     self.driver.ensure_image(container)
                 # The first pass overlaps Docker's waits (launch
                 # above); None: the sandbox existed, go the usual way.
-                launched = launch(self.driver, spec, self._starter)
+                launched = launch(self.driver, spec, self._starter,
+                                  self._own_starts)
             sandbox = launched.sandbox if launched else \
                 self.driver.ensure_sandbox(spec)
         except rspec.DockerUnavailable:

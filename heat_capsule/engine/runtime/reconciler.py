@@ -93,6 +93,9 @@ class Reconciler(create_path.CreateSteps):
         # {container uuid: exit code of its latest 'die' event}: the exit
         # code of a container restarted before a sync could see it exited.
         self._exits = {}
+        # Containers the create path is starting: their 'start' events
+        # queue no sync (create_path.OwnStarts).
+        self._own_starts = create_path.OwnStarts()
         self._retries = {}
         self._starter = futures.ThreadPoolExecutor(
             max_workers=2 * conf.runtime.sync_workers,
@@ -199,6 +202,9 @@ class Reconciler(create_path.CreateSteps):
                     capsule_uuid, action = event
                     if self._stop.is_set():
                         return
+                    if action == docker_events.START and \
+                            self._own_starts.consume(event.docker_id):
+                        continue    # recorded by the create pass itself
                     if getattr(event, 'exit_code', None) is not None and \
                             event.container_uuid:
                         self._exits[event.container_uuid] = event.exit_code

@@ -35,14 +35,16 @@ TIMING_ACTIONS = (START, DIE, RESTART, OOM)
 
 class Event(tuple):
     """One container event: the pair (capsule_uuid, action), with
-    ``container_uuid`` (None for a sandbox) and ``exit_code`` (the int of a
-    'die' event, else None) as attributes. Docker's 'die' event is the one
-    place the exit code of a container that its restart policy starts again
-    at once can be read: inspect shows 0 again after the restart."""
+    ``container_uuid`` (None for a sandbox), ``docker_id`` (the container's
+    Docker id, or None) and ``exit_code`` (the int of a 'die' event, else
+    None) as attributes. Docker's 'die' event is the one place the exit
+    code of a container that its restart policy starts again at once can be
+    read: inspect shows 0 again after the restart."""
 
-    def __new__(cls, capsule_uuid, action, attributes=None):
+    def __new__(cls, capsule_uuid, action, attributes=None, docker_id=None):
         event = super().__new__(cls, (capsule_uuid, action))
         attributes = attributes or {}
+        event.docker_id = docker_id
         event.container_uuid = attributes.get(spec.LABEL_CONTAINER)
         try:
             event.exit_code = int(attributes['exitCode'])
@@ -83,7 +85,8 @@ class EventStream:
             capsule_uuid = attributes.get(spec.LABEL_CAPSULE)
             if capsule_uuid:
                 return Event(capsule_uuid, event.get('Action')
-                             or event.get('status'), attributes)
+                             or event.get('status'), attributes,
+                             docker_id=actor.get('ID') or event.get('id'))
 
     def close(self):
         """Stop the stream; a blocked iteration then stops too."""
