@@ -54,6 +54,7 @@ from heat_capsule.engine import records
 from heat_capsule.engine.runtime import create_path
 from heat_capsule.engine.runtime.docker import events as docker_events
 from heat_capsule.engine.runtime import freezer
+from heat_capsule.engine.runtime import listing
 from heat_capsule.engine.runtime import spec as rspec
 from heat_capsule.engine.runtime import status as status_rules
 from heat_capsule.engine.runtime import stopping
@@ -96,6 +97,8 @@ class Reconciler(create_path.CreateSteps):
         # Containers the create path is starting: their 'start' events
         # queue no sync (create_path.OwnStarts).
         self._own_starts = create_path.OwnStarts()
+        # What the resync's one list call showed, per capsule (listing).
+        self._listed = listing.ListedStates()
         self._retries = {}
         self._starter = futures.ThreadPoolExecutor(
             max_workers=2 * conf.runtime.sync_workers,
@@ -154,7 +157,11 @@ class Reconciler(create_path.CreateSteps):
         """Queue every capsule the database or Docker knows about."""
         uuids = set(self.db.capsules_to_sync())
         try:
-            uuids |= self.driver.list_capsule_uuids()
+            listed_at = self._listed.clock()
+            listed = self.driver.list_capsules()
+            self._listed.offer(listed_at, dict(
+                {capsule_uuid: [] for capsule_uuid in uuids}, **listed))
+            uuids |= set(listed)
             self._collect_orphan_volumes()
             self._collect_networks()
         except rspec.DockerUnavailable as exc:
@@ -202,6 +209,7 @@ class Reconciler(create_path.CreateSteps):
                     capsule_uuid, action = event
                     if self._stop.is_set():
                         return
+                    self._listed.touch(capsule_uuid)
                     if action == docker_events.START and \
                             self._own_starts.consume(event.docker_id):
                         continue    # recorded by the create pass itself
@@ -228,22 +236,34 @@ class Reconciler(create_path.CreateSteps):
     # The sync ----------------------------------------------------------
 
     def sync(self, capsule_uuid):
+        # Listed by the resync, with nothing touching it since (listing).
+        listed = self._listed.take(capsule_uuid)
+        self._listed.touch(capsule_uuid)
+        gone = False
         capsule = self.db.get_capsule(capsule_uuid)
         try:
             if capsule is None:
                 self._remove_leftovers(capsule_uuid)
+                gone = True
             elif capsule.desired_state == 'deleted':
-                self._tear_down(capsule)
+                gone = self._tear_down(capsule)
             elif capsule.desired_state == freezer.DESIRED_PAUSED:
-                self._observe_paused(capsule)
+                self._observe_paused(capsule, listed)
             elif capsule.status in status_rules.CREATE_IN_PROGRESS:
                 self._advance_create(capsule)
             elif status_rules.create_finished(capsule):
-                self._observe(capsule)
+                self._observe(capsule, listed)
             # else: a create that failed; it keeps its reason until deleted
             self._retries.pop(capsule_uuid, None)
         except rspec.DockerUnavailable as exc:
             self._wait_for_docker(capsule_uuid, capsule, exc)
+        finally:
+            # This sync may have changed Docker: a list made meanwhile is
+            # not kept for the capsule.
+            if gone:
+                self._listed.forget(capsule_uuid)
+            else:
+                self._listed.touch(capsule_uuid)
 
     def _wait_for_docker(self, capsule_uuid, capsule, exc):
         """Keep the capsule's intent; say why; try again soon."""
@@ -299,11 +319,12 @@ class Reconciler(create_path.CreateSteps):
         self.driver.remove_capsule(capsule_uuid)
 
     def _tear_down(self, capsule):
-        """Stop signal, grace period, then removal (runtime.stopping)."""
+        """Stop signal, grace period, then removal (runtime.stopping);
+        whether the capsule is gone now."""
         wait = self._stopper.step(capsule)
         if wait > 0:
             self.queue.submit_later(capsule.uuid, wait)
-            return
+            return False
         for container in capsule.containers:
             self._exits.pop(container.uuid, None)
         self.driver.remove_capsule(capsule.uuid)
@@ -315,6 +336,7 @@ class Reconciler(create_path.CreateSteps):
         project_id = capsule.project_id
         self.driver.release_network(
             project_id, lambda: self.db.project_has_capsules(project_id))
+        return True
 
     def _collect_orphan_volumes(self):
         """Remove labelled Docker volumes the database has no row for.
@@ -346,12 +368,15 @@ class Reconciler(create_path.CreateSteps):
         except rspec.CapsuleRuntimeError as exc:
             LOG.warning('Collecting unused networks failed: %s', exc)
 
-    def _observe(self, capsule):
+    def _observe(self, capsule, listed=None):
+        """`listed`: the capsule's entries of the resync's list call, or
+        None to list them now."""
         rows = {c.uuid: c for c in capsule.containers}
         # Marked first: an event from now on makes the next sync inspect.
         inspect = capsule.uuid not in self._timed
         self._timed.add(capsule.uuid)
-        observed = self.driver.observe(capsule.uuid, inspect_all=inspect)
+        observed = self.driver.observe(capsule.uuid, inspect_all=inspect,
+                                       entries=listed)
         if freezer.thaw(self.driver, capsule, observed):
             observed = self.driver.observe(capsule.uuid, inspect_all=inspect)
         if self._repair(capsule, observed):
@@ -359,13 +384,14 @@ class Reconciler(create_path.CreateSteps):
         self._record_observed(capsule, rows, observed,
                               addresses=self._readdress(capsule, observed))
 
-    def _observe_paused(self, capsule):
+    def _observe_paused(self, capsule, listed=None):
         """A paused capsule: freeze what runs, repair nothing, record.
 
         See runtime/freezer.py: no restart policy, no sandbox repair.
+        `listed` as for :meth:`_observe`.
         """
         rows = {c.uuid: c for c in capsule.containers}
-        observed = self.driver.observe(capsule.uuid)
+        observed = self.driver.observe(capsule.uuid, entries=listed)
         if freezer.freeze(self.driver, capsule, observed):
             observed = self.driver.observe(capsule.uuid)
         self._record_observed(

@@ -404,11 +404,14 @@ class DockerDriver(sandbox.SandboxMixin, volumes.VolumesMixin,
         LOG.info('Created %s container %s', container.role, name)
         return membership.fresh(created['Id'])
 
-    def observe(self, capsule_uuid, inspect_all=False):
+    def observe(self, capsule_uuid, inspect_all=False, entries=None):
         """What Docker has for a capsule: {container uuid|'sandbox': state}.
 
         One list call (with a label filter) gives status, status_detail and,
-        for exited containers, the exit code.  Containers that are not
+        for exited containers, the exit code; `entries` are the capsule's
+        entries of an earlier list call (:meth:`list_capsules`) to use
+        instead (a list of dicts, Docker's ``GET /containers/json``).
+        Containers that are not
         running (created, exited, restarting, dead) are inspected as well,
         for State.Error, the exact exit code and RestartCount, and so are
         running ones whose healthcheck is not (yet) healthy, for the failed
@@ -418,8 +421,9 @@ class DockerDriver(sandbox.SandboxMixin, volumes.VolumesMixin,
         """
         with self._errors('list the containers of capsule %s'
                           % capsule_uuid):
-            entries = self._list_containers(
-                '%s=%s' % (spec.LABEL_CAPSULE, capsule_uuid))
+            if entries is None:
+                entries = self._list_containers(
+                    '%s=%s' % (spec.LABEL_CAPSULE, capsule_uuid))
             result = {}
             for entry in entries:
                 state = docker_state.from_list(entry)
@@ -453,18 +457,26 @@ class DockerDriver(sandbox.SandboxMixin, volumes.VolumesMixin,
                 if not docker_config.is_conflict(e):
                     raise
 
-    def list_capsule_uuids(self):
-        """Capsule uuids Docker holds containers for.
+    def list_capsules(self):
+        """Every container of this engine's capsules, in one list call:
+        {capsule uuid: [list entry]} (Docker's ``GET /containers/json``
+        entries; :meth:`observe` takes a capsule's as `entries`).
 
         Volumes are left out on purpose: one that is not auto-removed
         outlives the capsule named in its labels.
         """
         with self._errors('list capsules'):
             entries = self._list_containers(spec.LABEL_CAPSULE)
-        found = {(entry.get('Labels') or {}).get(spec.LABEL_CAPSULE)
-                 for entry in entries}
-        found.discard(None)
+        found = {}
+        for entry in entries:
+            capsule_uuid = (entry.get('Labels') or {}).get(spec.LABEL_CAPSULE)
+            if capsule_uuid:
+                found.setdefault(capsule_uuid, []).append(entry)
         return found
+
+    def list_capsule_uuids(self):
+        """Capsule uuids Docker holds containers for (a set)."""
+        return set(self.list_capsules())
 
     def events(self, since=None, actions=docker_events.ACTIONS):
         """Docker container events of capsules, as (capsule_uuid, action).
