@@ -62,7 +62,10 @@ Sandboxes joining and leaving a network (:meth:`ProjectNetworks.endpoints`)
     does exactly that (seen here under the test suite's churn).  So a
     sandbox leaves its network alone: its removal holds the network's
     endpoint lock for writing, a sandbox start holds it for reading
-    (starts still run side by side).
+    (starts still run side by side).  The lock prefers writers: while
+    removals of a project's sandboxes are queued, that project's new
+    sandboxes wait for them (one removal takes ~0.1-0.3 s); other
+    projects are not concerned.
 
 Errors: Docker's exceptions pass through; the driver wraps them.
 """
