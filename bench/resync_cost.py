@@ -23,7 +23,6 @@ import psutil
 
 from bench import capsule_latency
 from bench import create_trace
-from tests.support import docker_proxy
 from tests.support import engine as engine_support
 
 
@@ -49,50 +48,49 @@ def _docker_processes():
 def measure(code_dir, capsules, interval, window):
     """{figure: value} for one engine running `code_dir`'s code."""
     state = tempfile.mkdtemp(prefix='hc-resync-cost-')
-    proxy = docker_proxy.DockerProxy(os.path.join(state, 'docker.sock'))
-    proxy.start()
-    with create_trace.running_code(code_dir):
-        engine = engine_support.EngineProcess(
-            extra_conf=('docker_url = %s\n' % proxy.url
-                        + engine_support.NO_QUOTA_CONF),
-            resync_interval=interval, grace_period=None).start()
-    client = capsule_latency.EngineClient(engine.url, 0.2)
-    uuids = []
-    try:
-        with concurrent.futures.ThreadPoolExecutor(5) as pool:
-            uuids = list(pool.map(
-                lambda _: client.create(quiet_capsule()),
-                range(capsules)))
-        capsule_latency.wait_all(client, uuids, 'Running')
-        # Two resyncs first: each capsule's containers get inspected once.
-        time.sleep(2 * interval + 1)
-        docker = _docker_processes()
-        own = psutil.Process(engine.proc.pid)
-        first = len(proxy.paths)
-        engine_cpu, docker_cpu = _cpu([own]), _cpu(docker)
-        time.sleep(window)
-        engine_cpu, docker_cpu = (_cpu([own]) - engine_cpu,
-                                  _cpu(docker) - docker_cpu)
-        calls = proxy.paths[first:]
-        resyncs = window / interval
-        return {
-            'engine CPU per resync (ms)': 1000 * engine_cpu / resyncs,
-            'dockerd + containerd CPU per resync (ms)':
-                1000 * docker_cpu / resyncs,
-            'Docker calls per resync': len(calls) / resyncs,
-            'container lists per resync': sum(
-                1 for method, path in calls
-                if '/containers/json' in path) / resyncs,
-        }
-    finally:
-        with concurrent.futures.ThreadPoolExecutor(5) as pool:
-            list(pool.map(client.delete, uuids))
-        capsule_latency.wait_all(client, uuids, None)
-        engine.stop()
+    path = os.path.join(state, 'docker.sock')
+    with create_trace.running_code(code_dir), \
+            engine_support.behind_proxy(
+                path, interval, engine_support.NO_QUOTA_CONF) as (proxy,
+                                                                  engine):
+        client = capsule_latency.EngineClient(engine.url, 0.2)
+        uuids = []
         try:
-            engine_support.remove_everything(engine.driver())
+            with concurrent.futures.ThreadPoolExecutor(5) as pool:
+                for capsule_uuid in pool.map(
+                        lambda _: client.create(quiet_capsule()),
+                        range(capsules)):
+                    uuids.append(capsule_uuid)
+            capsule_latency.wait_all(client, uuids, 'Running')
+            # Two resyncs first: each capsule's containers get inspected
+            # once.
+            time.sleep(2 * interval + 1)
+            return _window(engine, proxy, interval, window)
         finally:
-            proxy.stop()
+            with concurrent.futures.ThreadPoolExecutor(5) as pool:
+                list(pool.map(client.delete, uuids))
+            capsule_latency.wait_all(client, uuids, None)
+
+
+def _window(engine, proxy, interval, window):
+    docker = _docker_processes()
+    own = psutil.Process(engine.proc.pid)
+    first = len(proxy.paths)
+    engine_cpu, docker_cpu = _cpu([own]), _cpu(docker)
+    time.sleep(window)
+    engine_cpu, docker_cpu = (_cpu([own]) - engine_cpu,
+                              _cpu(docker) - docker_cpu)
+    calls = proxy.paths[first:]
+    resyncs = window / interval
+    return {
+        'engine CPU per resync (ms)': 1000 * engine_cpu / resyncs,
+        'dockerd + containerd CPU per resync (ms)':
+            1000 * docker_cpu / resyncs,
+        'Docker calls per resync': len(calls) / resyncs,
+        'container lists per resync': sum(
+            1 for method, path in calls
+            if '/containers/json' in path) / resyncs,
+    }
 
 
 def main(argv=None):

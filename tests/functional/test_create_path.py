@@ -19,7 +19,6 @@ from heat_capsule.engine.runtime import spec as rspec
 from tests.functional import test_capsule_runtime as runtime_tests
 from tests.functional.conftest import app
 from tests.support import docker_events
-from tests.support import docker_proxy
 from tests.support import engine as engine_support
 
 create = runtime_tests.create
@@ -229,11 +228,9 @@ def test_a_creates_own_start_events_queue_no_sync(tmp_path, client):
     calls go through a proxy that keeps their paths; a later 'die' event
     of another capsule, once the engine shows it, proves the first
     capsule's events were read by then."""
-    proxy = docker_proxy.DockerProxy(str(tmp_path / 'docker.sock')).start()
-    engine = engine_support.EngineProcess(
-        extra_conf='docker_url = %s\n' % proxy.url,
-        resync_interval=3600).start()
-    try:
+    with engine_support.behind_proxy(str(tmp_path / 'docker.sock'),
+                                     resync_interval=3600) as (proxy,
+                                                               engine):
         first = create(engine, template('quiet', [
             busybox('main', ['sleep', '3600'])]))
         wait_status(engine, first['uuid'], 'Running')
@@ -255,9 +252,3 @@ def test_a_creates_own_start_events_queue_no_sync(tmp_path, client):
         assert looked_up == []
         delete_and_wait(engine, first['uuid'])
         delete_and_wait(engine, fence['uuid'])
-    finally:
-        engine.stop()
-        try:
-            engine_support.remove_everything(engine.driver())
-        finally:
-            proxy.stop()

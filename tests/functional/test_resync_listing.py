@@ -14,7 +14,6 @@ import pytest
 from heat_capsule.engine.runtime import spec as rspec
 from tests.functional import test_capsule_runtime as runtime_tests
 from tests.functional.conftest import app
-from tests.support import docker_proxy
 from tests.support import engine as engine_support
 
 busybox = runtime_tests.busybox
@@ -28,18 +27,9 @@ def template(name, policy='Always'):
 
 @pytest.fixture
 def proxied(tmp_path):
-    proxy = docker_proxy.DockerProxy(str(tmp_path / 'docker.sock')).start()
-    engine = engine_support.EngineProcess(
-        extra_conf='docker_url = %s\n' % proxy.url,
-        resync_interval=2).start()
-    try:
-        yield proxy, engine
-    finally:
-        engine.stop()
-        try:
-            engine_support.remove_everything(engine.driver())
-        finally:
-            proxy.stop()
+    with engine_support.behind_proxy(str(tmp_path / 'docker.sock'),
+                                     resync_interval=2) as both:
+        yield both
 
 
 def lists(proxy, since):

@@ -189,6 +189,28 @@ class EngineProcess:
         return service.make_driver(conf)
 
 
+@contextlib.contextmanager
+def behind_proxy(socket_path, resync_interval=5, extra_conf=''):
+    """(DockerProxy, EngineProcess): an engine that talks to Docker
+    through a proxy at `socket_path` keeping each request's path
+    (tests/support/docker_proxy.py); both stop, and the engine's Docker
+    objects go, at the end.  `extra_conf` follows the ``[runtime]``
+    ``docker_url`` line."""
+    from tests.support import docker_proxy
+    proxy = docker_proxy.DockerProxy(socket_path).start()
+    try:
+        engine = EngineProcess(
+            extra_conf='docker_url = %s\n%s' % (proxy.url, extra_conf),
+            resync_interval=resync_interval).start()
+        try:
+            yield proxy, engine
+        finally:
+            engine.stop()
+            remove_everything(engine.driver())
+    finally:
+        proxy.stop()
+
+
 def wait_for(predicate, timeout=60, interval=0.2, what='condition'):
     deadline = time.monotonic() + timeout
     last = None
