@@ -28,6 +28,7 @@ import sys
 import time
 
 import docker
+import psutil
 
 from bench import capsule_latency
 from bench import create_trace
@@ -84,22 +85,44 @@ def first_of_project(engine_client, client, runs):
     return engine_times, raw_times
 
 
-def concurrent_up(engine, raw, count):
-    """Seconds until `count` capsules all run: (engine, raw)."""
+def cpu_seconds(processes):
+    """User + system CPU seconds used so far by `processes` (psutil)."""
+    return sum(sum(p.cpu_times()[:2]) for p in processes)
+
+
+def docker_processes():
+    return [p for p in psutil.process_iter(['name'])
+            if p.info['name'] in ('dockerd', 'containerd')]
+
+
+def concurrent_up(engine, raw, count, cpu=None):
+    """Seconds until `count` capsules all run: (engine, raw).
+
+    `cpu`, a dict, gets the CPU seconds used while the engine's capsules
+    came up: 'engine' (its process) and 'docker' (dockerd + containerd),
+    and 'docker, raw' while the raw ones did.
+    """
     engine_client = capsule_latency.EngineClient(engine.url, 0.1)
+    own, docker_side = psutil.Process(engine.proc.pid), docker_processes()
+    cpu = {} if cpu is None else cpu
     with concurrent.futures.ThreadPoolExecutor(count) as pool:
+        before = cpu_seconds([own]), cpu_seconds(docker_side)
         start = time.perf_counter()
         uuids = list(pool.map(lambda _: engine_client.create(
             capsule_latency.quick_delete()), range(count)))
         capsule_latency.wait_all(engine_client, uuids, 'Running')
         engine_up = time.perf_counter() - start
+        cpu['engine'] = cpu_seconds([own]) - before[0]
+        cpu['docker'] = cpu_seconds(docker_side) - before[1]
         list(pool.map(engine_client.delete, uuids))
         capsule_latency.wait_all(engine_client, uuids, None)
 
+        before = cpu_seconds(docker_side)
         start = time.perf_counter()
         tags = list(pool.map(lambda _: raw.create(
             capsule_latency.quick_delete()), range(count)))
         raw_up = time.perf_counter() - start
+        cpu['docker, raw'] = cpu_seconds(docker_side) - before
         list(pool.map(raw.delete, tags))
     return engine_up, raw_up
 
@@ -133,10 +156,16 @@ def main(engine, runs=20, rounds=3, count=50, first_runs=5, poll=0.02):
                 % (name, poll * 1000), times['engine'], times[name]))
         ups, raw_ups = [], []
         for _ in range(rounds):
+            cpu = {}
             engine_up, raw_up = concurrent_up(
-                engine, raws['raw, engine network'], count)
+                engine, raws['raw, engine network'], count, cpu)
             ups.append(engine_up)
             raw_ups.append(raw_up)
+            print('%d at once: engine %.2f s (CPU: engine %.2f s, dockerd '
+                  '+ containerd %.2f s); raw %.2f s (dockerd + containerd '
+                  '%.2f s)' % (count, engine_up, cpu['engine'],
+                               cpu['docker'], raw_up, cpu['docker, raw']),
+                  flush=True)
         if rounds:
             loads.append(load())
             rows.append(stats.row('%d concurrent creates, all Running, vs '
