@@ -15,10 +15,10 @@ import pytest
 import requests
 
 from heat_capsule.engine.runtime import spec as rspec
+from tests.support import capsule_api
 from tests.support import engine as engine_support
 
-HEADERS = {'Content-Type': 'application/json',
-           'OpenStack-API-Version': 'container 1.40'}
+HEADERS = capsule_api.HEADERS
 TEMPLATE = {'kind': 'capsule', 'metadata': {'name': 'pausable'}, 'spec': {
     'restartPolicy': 'Always',
     'containers': [

@@ -11,43 +11,19 @@ import requests
 
 from heat_capsule.engine.runtime import security
 from heat_capsule.engine.runtime import spec as rspec
+from tests.support import capsule_api
 from tests.support import engine as engine_support
 
-HEADERS = {'Content-Type': 'application/json',
-           'OpenStack-API-Version': 'container 1.40'}
+HEADERS = capsule_api.HEADERS
+create = capsule_api.create
+show = capsule_api.show
+wait_status = capsule_api.wait_status
+delete_and_wait = capsule_api.delete_and_wait
 
 
 @pytest.fixture(scope='module')
 def client():
     return docker.from_env()
-
-
-def create(engine, template, expect=202):
-    resp = requests.post(engine.url + '/v1/capsules', json={
-        'template': template}, headers=HEADERS, timeout=10)
-    assert resp.status_code == expect, resp.text
-    return resp.json()
-
-
-def show(engine, ident):
-    return requests.get(engine.url + '/v1/capsules/' + ident,
-                        headers=HEADERS, timeout=10)
-
-
-def wait_status(engine, ident, status, timeout=60):
-    def reached():
-        body = show(engine, ident).json()
-        return body if body.get('status') == status else None
-    return engine_support.wait_for(reached, timeout=timeout,
-                                   what='%s %s' % (ident, status))
-
-
-def delete_and_wait(engine, ident, timeout=60):
-    resp = requests.delete(engine.url + '/v1/capsules/' + ident,
-                           headers=HEADERS, timeout=10)
-    assert resp.status_code == 204, resp.text
-    engine_support.wait_for(lambda: show(engine, ident).status_code == 404,
-                            timeout=timeout, what='%s gone' % ident)
 
 
 def docker_container(client, capsule_uuid, name):

@@ -9,11 +9,11 @@ import concurrent.futures
 import pytest
 import requests
 
+from tests.support import capsule_api
 from tests.support import engine as engine_support
 from tests.support import postgres
 
-HEADERS = {'Content-Type': 'application/json',
-           'OpenStack-API-Version': 'container 1.40'}
+HEADERS = capsule_api.HEADERS
 
 
 def _template(index):

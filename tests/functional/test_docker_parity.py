@@ -41,8 +41,9 @@ from hypothesis import strategies as st
 import pytest
 import requests
 
-HEADERS = {'Content-Type': 'application/json',
-           'OpenStack-API-Version': 'container 1.40'}
+from tests.support import capsule_api
+
+HEADERS = capsule_api.HEADERS
 EXAMPLES = int(os.environ.get('HC_PARITY_EXAMPLES', 15))
 BATCH = 4
 KEEP_GOING = os.environ.get('HC_PARITY_KEEP_GOING') == '1'

@@ -20,11 +20,11 @@ import webob
 
 from heat_capsule.engine.db import api as db_api
 from heat_capsule.engine.runtime import spec as rspec
+from tests.support import capsule_api
 from tests.support import docker_proxy
 from tests.support import engine as engine_support
 
-HEADERS = {'Content-Type': 'application/json',
-           'OpenStack-API-Version': 'container 1.40'}
+HEADERS = capsule_api.HEADERS
 TEMPLATE = {'kind': 'capsule', 'metadata': {'name': 'in-flight'},
             'spec': {'containers': [{'name': 'main', 'image': 'busybox',
                                      'command': ['sleep', '3600']}]}}

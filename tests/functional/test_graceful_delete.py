@@ -21,11 +21,11 @@ from heat_capsule.engine.runtime import spec as rspec
 from tests.functional.conftest import app
 from tests.functional.conftest import run_capsule
 from tests.functional.conftest import wait_for as wait_short
+from tests.support import capsule_api
 from tests.support import docker_events as docker_events_support
 from tests.support import engine as engine_support
 
-HEADERS = {'Content-Type': 'application/json',
-           'OpenStack-API-Version': 'container 1.40'}
+HEADERS = capsule_api.HEADERS
 DEFAULT_GRACE = 2          # the module engine's default grace period
 SIGTERM, SIGUSR1, SIGKILL = '15', '10', '9'
 

@@ -19,15 +19,13 @@ import uuid
 
 import docker
 import pytest
-import requests
 
 from heat_capsule.engine.runtime import networks
 from heat_capsule.engine.runtime import security
 from heat_capsule.engine.runtime import spec as rspec
+from tests.support import capsule_api
 from tests.support import engine as engine_support
 
-HEADERS = {'Content-Type': 'application/json',
-           'OpenStack-API-Version': 'container 1.40'}
 # Linux capability numbers (linux/capability.h) of Docker's default set.
 CAP_BITS = {'CHOWN': 0, 'DAC_OVERRIDE': 1, 'FOWNER': 3, 'FSETID': 4,
             'KILL': 5, 'SETGID': 6, 'SETUID': 7, 'SETPCAP': 8,
@@ -43,39 +41,6 @@ def client():
 @pytest.fixture(scope='module')
 def api(client):
     return client.api
-
-
-def headers(project):
-    return dict(HEADERS, **{'X-Project-Id': project})
-
-
-def create(engine, template, project):
-    resp = requests.post(engine.url + '/v1/capsules', json={
-        'template': template}, headers=headers(project), timeout=10)
-    assert resp.status_code == 202, resp.text
-    return resp.json()
-
-
-def show(engine, ident, project):
-    return requests.get(engine.url + '/v1/capsules/' + ident,
-                        headers=headers(project), timeout=10)
-
-
-def wait_status(engine, ident, project, status, timeout=60):
-    def reached():
-        body = show(engine, ident, project).json()
-        return body if body.get('status') == status else None
-    return engine_support.wait_for(reached, timeout=timeout,
-                                   what='%s %s' % (ident, status))
-
-
-def delete_and_wait(engine, ident, project):
-    resp = requests.delete(engine.url + '/v1/capsules/' + ident,
-                           headers=headers(project), timeout=10)
-    assert resp.status_code == 204, resp.text
-    engine_support.wait_for(
-        lambda: show(engine, ident, project).status_code == 404,
-        timeout=60, what='%s gone' % ident)
 
 
 def web(name, page):
@@ -129,13 +94,16 @@ def free_pool(api, prefix):
 
 def test_each_project_has_a_network_of_its_own(engine, client, api):
     project_a, project_b = 'iso-a-' + uuid.uuid4().hex[:6], 'iso-b'
-    a1 = create(engine, web('a1', 'page-of-a1'), project_a)
-    a2 = create(engine, web('a2', 'page-of-a2'), project_a)
-    b1 = create(engine, web('b1', 'page-of-b1'), project_b)
+    a1 = capsule_api.create(engine, web('a1', 'page-of-a1'),
+                            project=project_a)
+    a2 = capsule_api.create(engine, web('a2', 'page-of-a2'),
+                            project=project_a)
+    b1 = capsule_api.create(engine, web('b1', 'page-of-b1'),
+                            project=project_b)
     for capsule, project in ((a1, project_a), (a2, project_a),
                              (b1, project_b)):
-        capsule.update(wait_status(engine, capsule['uuid'], project,
-                                   'Running'))
+        capsule.update(capsule_api.wait_status(
+            engine, capsule['uuid'], 'Running', project=project))
 
     boxes = {key: sandbox(client, c['uuid']).attrs
              for key, c in (('a1', a1), ('a2', a2), ('b1', b1))}
@@ -198,13 +166,13 @@ def test_each_project_has_a_network_of_its_own(engine, client, api):
     assert (code, output.decode().strip()) == (0, 'page-of-a2')
 
     # The network goes with the project's last capsule, not before.
-    delete_and_wait(engine, a1['uuid'], project_a)
+    capsule_api.delete_and_wait(engine, a1['uuid'], project=project_a)
     assert project_a in project_networks(api, engine.instance)
-    delete_and_wait(engine, a2['uuid'], project_a)
+    capsule_api.delete_and_wait(engine, a2['uuid'], project=project_a)
     engine_support.wait_for(
         lambda: project_a not in project_networks(api, engine.instance),
         timeout=30, what='network of %s removed' % project_a)
-    delete_and_wait(engine, b1['uuid'], project_b)
+    capsule_api.delete_and_wait(engine, b1['uuid'], project=project_b)
     engine_support.wait_for(
         lambda: project_b not in project_networks(api, engine.instance),
         timeout=30, what='network of %s removed' % project_b)
@@ -299,15 +267,21 @@ def test_an_exhausted_pool_fails_new_projects_until_a_block_frees(
         '[isolation]\nsubnet_pool = %s\nsubnet_prefix = 24\n' % pool))
     engine.start()
     try:
-        first = create(engine, web('first', 'x'), 'iso-owner')
-        wait_status(engine, first['uuid'], 'iso-owner', 'Running')
-        late = create(engine, web('late', 'y'), 'iso-late')
-        failed = wait_status(engine, late['uuid'], 'iso-late', 'Error')
+        first = capsule_api.create(engine, web('first', 'x'),
+                                   project='iso-owner')
+        capsule_api.wait_status(engine, first['uuid'], 'Running',
+                                project='iso-owner')
+        late = capsule_api.create(engine, web('late', 'y'), project='iso-late')
+        failed = capsule_api.wait_status(engine, late['uuid'], 'Error',
+                                         project='iso-late')
         assert 'no free /24 subnet is left in the capsule subnet pool %s' \
             % pool in failed['status_reason']
-        delete_and_wait(engine, first['uuid'], 'iso-owner')
-        again = create(engine, web('again', 'z'), 'iso-late')
-        running = wait_status(engine, again['uuid'], 'iso-late', 'Running')
+        capsule_api.delete_and_wait(engine, first['uuid'],
+                                    project='iso-owner')
+        again = capsule_api.create(engine, web('again', 'z'),
+                                   project='iso-late')
+        running = capsule_api.wait_status(engine, again['uuid'], 'Running',
+                                          project='iso-late')
         (network_id,) = running['addresses']
         assert api.inspect_network(network_id)['IPAM']['Config'][0][
             'Subnet'] == str(pool)
@@ -338,7 +312,7 @@ def _security(container):
 
 
 def _every_kind(engine, client, project='iso-priv'):
-    capsule = create(engine, {
+    capsule = capsule_api.create(engine, {
         'kind': 'capsule', 'metadata': {'name': 'least'},
         'spec': {
             'initContainers': [{
@@ -350,8 +324,9 @@ def _every_kind(engine, client, project='iso-priv'):
                 'command': ['httpd', '-f', '-p', '8080', '-h', '/www'],
                 'volumeMounts': [{'name': 'www', 'mountPath': '/www'}]}],
             'volumes': [{'name': 'www', 'cinder': {
-                'size': 1, 'autoRemove': True}}]}}, project)
-    wait_status(engine, capsule['uuid'], project, 'Running')
+                'size': 1, 'autoRemove': True}}]}}, project=project)
+    capsule_api.wait_status(engine, capsule['uuid'], 'Running',
+                            project=project)
     label = '%s=%s' % (rspec.LABEL_CAPSULE, capsule['uuid'])
     kinds = {c.labels[rspec.LABEL_ROLE]: c for c in client.containers.list(
         all=True, filters={'label': label})}
@@ -382,7 +357,7 @@ def test_every_container_kind_runs_with_least_privilege(engine, client):
     assert (code, output) == (0, b'from-init\n')     # httpd serves
     code, output = app.exec_run(['ping', '-c', '1', '-W', '1', '127.0.0.1'])
     assert code != 0 and b'permission denied' in output   # no NET_RAW
-    delete_and_wait(engine, capsule['uuid'], 'iso-priv')
+    capsule_api.delete_and_wait(engine, capsule['uuid'], project='iso-priv')
 
 
 def test_the_capability_set_is_configurable_within_dockers(client,
@@ -399,7 +374,8 @@ def test_the_capability_set_is_configurable_within_dockers(client,
         status = _process_status(client, kinds['app'].id)
         assert int(status['CapEff'], 16) == _mask(['NET_BIND_SERVICE'])
         assert status['NoNewPrivs'].strip() == '0'
-        delete_and_wait(engine, capsule['uuid'], 'iso-priv')
+        capsule_api.delete_and_wait(engine, capsule['uuid'],
+                                    project='iso-priv')
     finally:
         engine.stop()
         engine_support.remove_everything(engine.driver())

@@ -37,6 +37,7 @@ import pytest  # noqa: E402
 import requests  # noqa: E402
 
 from heat_capsule.engine.runtime import spec as rspec  # noqa: E402
+from tests.support import capsule_api  # noqa: E402
 from tests.support import engine as engine_support  # noqa: E402
 from tests.support import latency  # noqa: E402
 
@@ -47,14 +48,9 @@ MAX_PORTS = 32
 LIMITS_CONF = ('[limits]\npids_limit = %d\nlog_max_size = %d\n'
                'log_max_files = %d\nmax_ports_per_capsule = %d\n'
                % (PIDS_LIMIT, LOG_MAX_SIZE, LOG_MAX_FILES, MAX_PORTS))
-HEADERS = {'Content-Type': 'application/json',
-           'OpenStack-API-Version': 'container 1.40'}
 TENANT, NEIGHBOUR = 'tenant-a', 'tenant-b'
 FIGURES = {}
-
-
-def headers(project):
-    return dict(HEADERS, **{'X-Project-Id': project})
+headers = capsule_api.headers
 
 
 @pytest.fixture(scope='module')
@@ -74,36 +70,24 @@ def client():
     return docker.from_env()
 
 
+# The capsule API with the project first, as these tests read.
 def create(engine, project, template, expect=202):
-    resp = requests.post(engine.url + '/v1/capsules',
-                         json={'template': template},
-                         headers=headers(project), timeout=30)
-    assert resp.status_code == expect, resp.text
-    return resp.json()
+    return capsule_api.create(engine, template, expect, project=project)
 
 
 def show(engine, project, ident):
-    return requests.get(engine.url + '/v1/capsules/' + ident,
-                        headers=headers(project), timeout=10)
+    return capsule_api.show(engine, ident, project)
 
 
 def wait_status(engine, project, ident, status, timeout=90):
-    def reached():
-        body = show(engine, project, ident).json()
-        return body if body.get('status') == status else None
-    return engine_support.wait_for(reached, timeout=timeout,
-                                   what='%s %s' % (ident, status))
+    return capsule_api.wait_status(engine, ident, status, timeout, project)
 
 
 def delete_and_time(engine, project, ident, timeout=90):
     """DELETE, then wait for the 404; seconds it took."""
     started = time.monotonic()
-    resp = requests.delete(engine.url + '/v1/capsules/' + ident,
-                           headers=headers(project), timeout=30)
-    assert resp.status_code == 204, resp.text
-    engine_support.wait_for(
-        lambda: show(engine, project, ident).status_code == 404,
-        timeout=timeout, interval=0.1, what='%s gone' % ident)
+    capsule_api.delete_and_wait(engine, ident, timeout, project,
+                                interval=0.1)
     return time.monotonic() - started
 
 

@@ -22,10 +22,10 @@ from heat_capsule.engine.db import api as db_api
 from heat_capsule.engine.runtime import images
 from heat_capsule.engine.runtime import networks
 from heat_capsule.engine.runtime import spec as rspec
+from tests.support import capsule_api
 from tests.support import engine as engine_support
 
-HEADERS = {'Content-Type': 'application/json',
-           'OpenStack-API-Version': 'container 1.40'}
+HEADERS = capsule_api.HEADERS
 PAGE_COMMAND = ['sh', '-c', 'mkdir -p /www && echo old-capsule > '
                 '/www/index.html && exec httpd -f -p 8080 -h /www']
 

@@ -15,11 +15,11 @@ import pytest
 import requests
 
 from heat_capsule.engine.runtime import spec as rspec
+from tests.support import capsule_api
 from tests.support import engine as engine_support
 from tests.support import postgres
 
-HEADERS = {'Content-Type': 'application/json',
-           'OpenStack-API-Version': 'container 1.40'}
+HEADERS = capsule_api.HEADERS
 ADMIN = dict(HEADERS, **{'X-Roles': 'admin'})
 MIB = 1024 * 1024
 

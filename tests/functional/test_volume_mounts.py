@@ -8,10 +8,10 @@ import docker
 import pytest
 import requests
 
+from tests.support import capsule_api
 from tests.support import engine as engine_support
 
-HEADERS = {'Content-Type': 'application/json',
-           'OpenStack-API-Version': 'container 1.40'}
+HEADERS = capsule_api.HEADERS
 
 
 @pytest.fixture(scope='module')

@@ -15,10 +15,10 @@ import requests
 
 from heat_capsule.engine.runtime import spec as rspec
 from tests import reliability
+from tests.support import capsule_api
 from tests.support import engine as engine_support
 
-HEADERS = {'Content-Type': 'application/json',
-           'OpenStack-API-Version': 'container 1.40'}
+HEADERS = capsule_api.HEADERS
 SEED = 20261128
 CAPSULES = 20 * reliability.scale()
 

@@ -38,11 +38,11 @@ from heat_capsule.engine.runtime.docker import state as docker_state
 from heat_capsule.engine.runtime import images
 from heat_capsule.engine.runtime import spec as rspec
 from tests import reliability
+from tests.support import capsule_api
 from tests.support import dockerd
 from tests.support import engine as engine_support
 
-HEADERS = {'Content-Type': 'application/json',
-           'OpenStack-API-Version': 'container 1.40'}
+HEADERS = capsule_api.HEADERS
 PAGE = 'served from the volume\n'
 SLEEP = ['sleep', '3600']
 TERM_143 = ['sh', '-c', 'trap "exit 143" TERM; while :; do sleep 1; done']
