@@ -91,6 +91,7 @@ def cpu_seconds(processes):
 
 
 def docker_processes():
+    """psutil.Process of dockerd and containerd."""
     return [p for p in psutil.process_iter(['name'])
             if p.info['name'] in ('dockerd', 'containerd')]
 

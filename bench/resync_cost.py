@@ -22,6 +22,7 @@ import time
 import psutil
 
 from bench import capsule_latency
+from bench import create_speed
 from bench import create_trace
 from tests.support import engine as engine_support
 
@@ -34,15 +35,6 @@ def quiet_capsule():
             'spec': {'containers': [{'image': 'busybox',
                                      'command': capsule_latency.SLEEP}],
                      'terminationGracePeriodSeconds': 0}}
-
-
-def _cpu(processes):
-    return sum(sum(p.cpu_times()[:2]) for p in processes)
-
-
-def _docker_processes():
-    return [p for p in psutil.process_iter(['name'])
-            if p.info['name'] in ('dockerd', 'containerd')]
 
 
 def measure(code_dir, capsules, interval, window):
@@ -73,13 +65,14 @@ def measure(code_dir, capsules, interval, window):
 
 
 def _window(engine, proxy, interval, window):
-    docker = _docker_processes()
+    cpu = create_speed.cpu_seconds
+    docker = create_speed.docker_processes()
     own = psutil.Process(engine.proc.pid)
     first = len(proxy.paths)
-    engine_cpu, docker_cpu = _cpu([own]), _cpu(docker)
+    engine_cpu, docker_cpu = cpu([own]), cpu(docker)
     time.sleep(window)
-    engine_cpu, docker_cpu = (_cpu([own]) - engine_cpu,
-                              _cpu(docker) - docker_cpu)
+    engine_cpu, docker_cpu = (cpu([own]) - engine_cpu,
+                              cpu(docker) - docker_cpu)
     calls = proxy.paths[first:]
     resyncs = window / interval
     return {

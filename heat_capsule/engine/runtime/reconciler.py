@@ -238,7 +238,6 @@ class Reconciler(create_path.CreateSteps):
     def sync(self, capsule_uuid):
         # Listed by the resync, with nothing touching it since (listing).
         listed = self._listed.take(capsule_uuid)
-        self._listed.touch(capsule_uuid)
         gone = False
         capsule = self.db.get_capsule(capsule_uuid)
         try:
@@ -258,8 +257,9 @@ class Reconciler(create_path.CreateSteps):
         except rspec.DockerUnavailable as exc:
             self._wait_for_docker(capsule_uuid, capsule, exc)
         finally:
-            # This sync may have changed Docker: a list made meanwhile is
-            # not kept for the capsule.
+            # This sync may have changed Docker: a list made since it
+            # began is not kept for the capsule (syncs of one capsule
+            # never overlap, so nothing else takes it meanwhile).
             if gone:
                 self._listed.forget(capsule_uuid)
             else:

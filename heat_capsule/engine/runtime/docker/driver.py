@@ -411,13 +411,12 @@ class DockerDriver(sandbox.SandboxMixin, volumes.VolumesMixin,
         for exited containers, the exit code; `entries` are the capsule's
         entries of an earlier list call (:meth:`list_capsules`) to use
         instead (a list of dicts, Docker's ``GET /containers/json``).
-        Containers that are not
-        running (created, exited, restarting, dead) are inspected as well,
-        for State.Error, the exact exit code and RestartCount, and so are
-        running ones whose healthcheck is not (yet) healthy, for the failed
-        probe's output.  A healthy or unchecked running container is not
-        inspected unless `inspect_all`, so its restart_count is 0 on the
-        fast path.
+        Containers that are not running (created, exited, restarting,
+        dead) are inspected as well, for State.Error, the exact exit code
+        and RestartCount, and so are running ones whose healthcheck is not
+        (yet) healthy, for the failed probe's output.  A healthy or
+        unchecked running container is not inspected unless `inspect_all`,
+        so its restart_count is 0 on the fast path.
         """
         with self._errors('list the containers of capsule %s'
                           % capsule_uuid):

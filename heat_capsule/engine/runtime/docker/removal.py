@@ -17,6 +17,12 @@ from heat_capsule.engine.runtime.docker import config as docker_config
 LOG = logging.getLogger(__name__)
 
 
+def _is_sandbox(entry):
+    """Whether a ``GET /containers/json`` entry is a capsule's sandbox."""
+    return (entry.get('Labels') or {}).get(spec.LABEL_ROLE) == \
+        spec.ROLE_SANDBOX
+
+
 class RemovalMixin:
     """Needs the driver's plumbing (``_errors``, ``_api``...)."""
 
@@ -32,12 +38,10 @@ class RemovalMixin:
         with self._errors('remove capsule %s' % capsule_uuid):
             entries = self._list_containers(
                 '%s=%s' % (spec.LABEL_CAPSULE, capsule_uuid))
-            entries.sort(key=lambda entry: (entry.get('Labels') or {}).get(
-                spec.LABEL_ROLE) == spec.ROLE_SANDBOX)
+            entries.sort(key=_is_sandbox)
             removed = 0
             for entry in entries:
-                if (entry.get('Labels') or {}).get(
-                        spec.LABEL_ROLE) == spec.ROLE_SANDBOX:
+                if _is_sandbox(entry):
                     removed += self._remove_sandbox(
                         entry['Id'],
                         (entry.get('HostConfig') or {}).get('NetworkMode'))
